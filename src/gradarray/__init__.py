@@ -1,0 +1,45 @@
+"""gradarray: automatic differentiation of plain NumPy code.
+
+``import numpy as np`` stays as it is: a :class:`Tensor` is a ``numpy.ndarray`` subclass,
+NumPy calls on it run eagerly and are recorded while a gradient is being computed.
+"""
+
+from __future__ import annotations
+
+from . import rules as _rules  # noqa: F401  (fills the registry)
+from ._debug import LostTapeWarning
+from ._state import is_recording
+from .errors import (
+    DeviceMismatchError,
+    GradarrayError,
+    GraphFreedError,
+    MutatedSavedTensorError,
+    NoRuleError,
+    NonDifferentiableError,
+    UnsupportedArgument,
+)
+from .registry import composite, defvjp, elementwise, nondiff
+from .tensor import Tensor, asarray, tensor
+from .transforms import (
+    grad,
+    hessian,
+    jacfwd,
+    jacobian,
+    jacrev,
+    jvp,
+    no_grad,
+    stop_gradient,
+    value_and_grad,
+    vjp,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Tensor", "tensor", "asarray",
+    "grad", "value_and_grad", "vjp", "jvp", "jacobian", "jacrev", "jacfwd", "hessian",
+    "stop_gradient", "no_grad", "is_recording",
+    "defvjp", "elementwise", "nondiff", "composite",
+    "GradarrayError", "NoRuleError", "UnsupportedArgument", "MutatedSavedTensorError",
+    "GraphFreedError", "NonDifferentiableError", "DeviceMismatchError", "LostTapeWarning",
+]

@@ -1,0 +1,243 @@
+"""The backward pass: iterative topological sort, vector-Jacobian products, accumulation.
+
+Rules return gradients in whatever shape broadcasting gave them; this module sums each back
+to its input's shape and casts it to the input's dtype, once per edge (rules never do).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from .errors import GraphFreedError, MutatedSavedTensorError
+from .graph import FREED, SELECT, Node
+
+__all__ = ["backward", "sum_to", "fit"]
+
+
+def sum_to(g: Any, shape: tuple) -> Any:
+    """Sum ``g`` over the axes that broadcasting added or stretched, to reach ``shape``."""
+    gshape = g.shape
+    if gshape == shape:
+        return g
+    nd = len(shape)
+    lead = len(gshape) - nd
+    if lead < 0 or any(s != 1 and s != gs for s, gs in zip(shape, gshape[lead:])):
+        # Smaller than the input (a rule returned a broadcastable gradient): expand it.
+        g = np.broadcast_to(g, np.broadcast_shapes(gshape, shape))
+        gshape = g.shape
+        lead = len(gshape) - nd
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(shape) if s == 1 and gshape[lead + i] != 1)
+    if axes:
+        g = np.sum(g, axis=axes)
+    if g.shape != shape:
+        g = np.reshape(g, shape)
+    return g
+
+
+def fit(g: Any, shape: tuple, dtype: np.dtype) -> Any:
+    """Bring a gradient to its input's shape and dtype (complex -> real keeps the real part)."""
+    if not hasattr(g, "dtype"):
+        g = np.asarray(g)
+    if g.shape != shape:
+        g = sum_to(g, shape)
+    gdt = g.dtype
+    if gdt != dtype:
+        if gdt.kind == "c" and dtype.kind != "c":
+            g = np.real(g)
+        if g.dtype != dtype:
+            g = g.astype(dtype)
+    return g
+
+
+def _times_conj(g: Any, d: Any) -> Any:
+    kind = d.dtype.kind if hasattr(d, "dtype") else ("c" if isinstance(d, complex) else "f")
+    return g * (np.conj(d) if kind == "c" else d)
+
+
+def _toposort(roots: list, stop: set) -> tuple[list, set]:
+    """Nodes from which a source is reachable, consumers before producers."""
+    relevant: set = set()
+    done: set = set()
+    order: list = []
+    for root in roots:
+        if root in done:
+            continue
+        stack = [root]
+        entered: set = set()
+        while stack:
+            n = stack[-1]
+            if n in done:
+                stack.pop()
+                continue
+            if n not in entered:
+                entered.add(n)
+                if n in stop:
+                    done.add(n)
+                    relevant.add(n)
+                    order.append(n)
+                    stack.pop()
+                    continue
+                for p in n.parents:
+                    if p is not None and p not in done:
+                        stack.append(p)
+                continue
+            stack.pop()
+            done.add(n)
+            for p in n.parents:
+                if p in relevant:
+                    relevant.add(n)
+                    order.append(n)
+                    break
+    order.reverse()
+    return order, relevant
+
+
+def _check(node: Node) -> None:
+    checks = node.checks
+    if checks is FREED:
+        raise GraphFreedError(
+            f"the backward pass reached '{node.name}' a second time, but its saved values "
+            "were freed by the first gradient computation; use GradientTape(persistent=True) "
+            "or compute all gradients in one call")
+    for vc, ver, where in checks:
+        if vc[0] != ver:
+            raise MutatedSavedTensorError(
+                f"a value needed to differentiate '{node.name}' (its {where}) was modified "
+                "in place after it was recorded; compute the gradient before mutating it, "
+                "or write the update out of place (y = y + 1 instead of y += 1)")
+
+
+def _replace_in(seq: Any, path: tuple, fn: Callable) -> Any:
+    """A copy of nested lists ``seq`` with the element at ``path`` replaced by ``fn(elem)``."""
+    seq = list(seq)
+    k = path[0]
+    if len(path) == 1:
+        if seq[k] is not None:
+            seq[k] = fn(seq[k])
+    else:
+        seq[k] = _replace_in(seq[k], path[1:], fn)
+    return seq
+
+
+def _rebuild(node: Node, wrap: Callable) -> tuple:
+    """Saved raw values as Tensors connected to their nodes, so rules record (higher order)."""
+    parents = node.parents
+    slots = node.slots
+    args = list(node.args)
+    for i, p in enumerate(parents):
+        if slots is None:
+            pos, sub = i, None
+        else:
+            pos, sub = slots[i]
+        if sub is None:
+            if isinstance(args[pos], np.ndarray):
+                args[pos] = wrap(args[pos], p)
+        else:
+            args[pos] = _replace_in(args[pos], sub, lambda raw, p=p: wrap(raw, p)
+                                    if isinstance(raw, np.ndarray) else raw)
+    # Untracked arrays among the args become plain Tensors too (same type everywhere).
+    for j, a in enumerate(args):
+        if type(a) is np.ndarray:
+            args[j] = wrap(a, None)
+    ans = node.ans
+    if ans is not None:
+        if node.rule.multi:
+            ans = tuple(wrap(a, Node(SELECT, (node,), None, None, None, node.shape[k],
+                                      node.dtype[k], None, None, k))
+                        for k, a in enumerate(ans))
+        else:
+            ans = wrap(ans, node)
+    return tuple(args), ans
+
+
+def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool = False,
+             retain: bool = False, wrap: Callable | None = None) -> list:
+    """Propagate ``root_grads`` from ``roots`` back to ``sources``; one gradient per source.
+
+    With ``create_graph`` the rules run on Tensors built by ``wrap(raw, node)`` while
+    recording is on, so the returned gradients are themselves differentiable.  Without
+    ``retain`` each node's saved values are released as soon as the pass is past it.
+    """
+    stop = set(sources)
+    order, relevant = _toposort(roots, stop)
+    grads: dict = {}
+    owned: set = set()
+    for r, g in zip(roots, root_grads):
+        if r in grads:
+            grads[r] = grads[r] + g
+        else:
+            grads[r] = g
+    results: dict = {}
+
+    def accumulate(p: Node, gi: Any) -> None:
+        prev = grads.get(p)
+        if prev is None:
+            grads[p] = gi
+        elif create_graph:
+            grads[p] = prev + gi
+        elif p in owned:
+            np.add(prev, gi, out=prev)
+        else:
+            grads[p] = prev + gi
+            owned.add(p)
+
+    for node in order:
+        g = grads.pop(node, None)
+        if g is None:
+            continue
+        if node in stop:
+            results[node] = g
+            continue
+        rule = node.rule
+        if rule is None:
+            continue
+        if rule is SELECT:
+            parent = node.parents[0]
+            slot = grads.get(parent)
+            if slot is None:
+                slot = grads[parent] = [None] * len(parent.shape)
+            k = node.extra
+            slot[k] = g if slot[k] is None else slot[k] + g
+            continue
+        if node.checks is not None:
+            _check(node)
+        if create_graph:
+            args, ans = _rebuild(node, wrap)
+        else:
+            args, ans = node.args, node.ans
+        if rule.multi:
+            ref = next(x for x in g if x is not None)
+            g = tuple(x if x is not None else np.zeros_like(ref, shape=node.shape[k],
+                                                            dtype=node.dtype[k])
+                      for k, x in enumerate(g))
+        kwargs = node.kwargs or {}
+        slots = node.slots
+        for i, p in enumerate(node.parents):
+            if p is None or p not in relevant:
+                continue
+            if slots is None:
+                pos, sub = i, None
+            else:
+                pos, sub = slots[i]
+            fn = rule.vjp_for(pos)
+            if fn is None:
+                raise GraphFreedError(f"internal: '{rule.name}' has no derivative for "
+                                      f"argument {pos}")
+            if rule.elementwise:
+                d = fn(ans, *args)
+                gi = None if d is None else _times_conj(g, d)
+            else:
+                gi = fn(g, ans, *args, **kwargs)
+                if sub is not None and gi is not None:
+                    for k in sub:
+                        gi = gi[k]
+            if gi is None:
+                continue
+            accumulate(p, fit(gi, p.shape, p.dtype))
+        if not retain:
+            node.args = node.ans = None
+            node.checks = FREED
+    return [results.get(s) for s in sources]

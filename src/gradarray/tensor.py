@@ -1,0 +1,312 @@
+"""The Tensor: a ``numpy.ndarray`` subclass whose NumPy calls are recorded.
+
+This module holds the protocol hooks and the Python interplay, no maths.  Methods that
+NumPy implements without passing through ``__array_ufunc__``/``__array_function__``
+(``x.reshape``, ``x.T``, ``x[i]`` ...) are overridden as one-line calls of the NumPy
+function, so that everything reaches ``dispatch``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import dispatch as _dispatch
+
+__all__ = ["Tensor", "tensor", "asarray"]
+
+
+class Tensor(np.ndarray):
+    """An ndarray whose NumPy operations are recorded while a gradient is being computed.
+
+    Outside a gradient computation it behaves as the ndarray it is (values, shapes, dtypes,
+    NEP 50 promotion, printing, pickling); NumPy functions given Tensors return Tensors.
+    Create one with :func:`gradarray.tensor` or :func:`gradarray.asarray`.
+
+    Examples
+    --------
+    >>> import numpy as np, gradarray as ga
+    >>> x = ga.tensor([1.0, 2.0])
+    >>> np.sin(x).dtype
+    dtype('float64')
+    >>> ga.grad(lambda x: np.sum(x ** 2))(x)
+    Tensor([2., 4.])
+    """
+
+    # Class-level defaults: an instance stores only what differs (most Tensors: ``_raw``).
+    _node = None        # graph node of this value (None: a constant)
+    _base = None        # Tensor this one is a view of (for in-place updates through views)
+    _vc = None          # version counter, shared with views: [int]
+    _nodever = 0        # version of the memory when ``_node`` was set (views only)
+    _viewspec = None    # (func, args, kwargs) re-deriving this view from ``_base``
+    _is_var = False     # True for Variables
+    __array_priority__ = 20.0
+
+    __array_ufunc__ = _dispatch.array_ufunc
+    __array_function__ = _dispatch.array_function
+    __getitem__ = _dispatch.getitem
+    __setitem__ = _dispatch.setitem
+
+    def __getattr__(self, name: str) -> Any:
+        # Tensors made by NumPy itself (copy, pickle, view) get their raw view on first use.
+        if name == "_raw":
+            raw = self.view(np.ndarray)
+            self.__dict__["_raw"] = raw
+            return raw
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _dispatch.TENSOR_TYPES.add(cls)
+
+    # ------------------------------------------------------------------ Python interplay
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        for i in range(self.shape[0]):
+            yield self[i]
+
+    def numpy(self) -> np.ndarray:
+        """The data as a plain ``numpy.ndarray`` (a view, no copy; not recorded)."""
+        return self._raw
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        # The data survives pickling; the graph does not (it is not data).
+        return _rebuild, (np.array(self._raw), type(self))
+
+    def __array_namespace__(self, *, api_version: str | None = None) -> Any:
+        from . import array_api
+
+        return array_api.namespace(api_version)
+
+    # ------------------------------------------------------------------ shape and views
+    @property
+    def T(self) -> Tensor:
+        return np.transpose(self)
+
+    @property
+    def mT(self) -> Tensor:
+        if self.ndim < 2:
+            raise ValueError("mT requires an array with at least 2 dimensions")
+        return np.swapaxes(self, -1, -2)
+
+    @property
+    def real(self) -> Tensor:
+        return np.real(self)
+
+    @real.setter
+    def real(self, value: Any) -> None:
+        self[...] = value + 1j * np.imag(self) if np.iscomplexobj(self) else value
+
+    @property
+    def imag(self) -> Tensor:
+        return np.imag(self)
+
+    def reshape(self, *shape: Any, order: str = "C", copy: bool | None = None) -> Tensor:
+        if len(shape) == 1:
+            shape = shape[0]
+        if copy is not None:
+            return np.reshape(self, shape, order=order, copy=copy)
+        return np.reshape(self, shape, order=order)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+            axes = axes[0]
+        return np.transpose(self, axes or None)
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        return np.swapaxes(self, axis1, axis2)
+
+    def squeeze(self, axis: Any = None) -> Tensor:
+        return np.squeeze(self, axis)
+
+    def ravel(self, order: str = "C") -> Tensor:
+        return np.ravel(self, order)
+
+    def flatten(self, order: str = "C") -> Tensor:
+        return np.copy(np.ravel(self, order))
+
+    def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+        return np.diagonal(self, offset, axis1, axis2)
+
+    def repeat(self, repeats: Any, axis: int | None = None) -> Tensor:
+        return np.repeat(self, repeats, axis)
+
+    def take(self, indices: Any, axis: int | None = None, out: Any = None,
+             mode: str = "raise") -> Tensor:
+        return np.take(self, indices, axis, out, mode)
+
+    def compress(self, condition: Any, axis: int | None = None, out: Any = None) -> Tensor:
+        return np.compress(condition, self, axis, out)
+
+    def astype(self, dtype: Any, order: str = "K", casting: str = "unsafe",
+               subok: bool = True, copy: bool = True) -> Tensor:
+        if order != "K" or casting != "unsafe":
+            return np.astype(np.asarray(self).astype(dtype, order, casting), dtype)
+        return np.astype(self, dtype, copy=copy)
+
+    def copy(self, order: str = "C") -> Tensor:
+        return np.copy(self, order=order)
+
+    def __copy__(self) -> Tensor:
+        return np.copy(self)
+
+    def __deepcopy__(self, memo: Any) -> Tensor:
+        return _dispatch.wrap(self._raw.copy())
+
+    def conj(self) -> Tensor:
+        return np.conj(self)
+
+    conjugate = conj
+
+    def dot(self, b: Any, out: Any = None) -> Tensor:
+        return np.dot(self, b) if out is None else np.dot(self, b, out)
+
+    def fill(self, value: Any) -> None:
+        self[...] = value
+
+    def sort(self, axis: int = -1, kind: Any = None, order: Any = None) -> None:
+        self[...] = np.sort(self, axis=axis, kind=kind, order=order)
+
+    def put(self, indices: Any, values: Any, mode: str = "raise") -> None:
+        np.put(self, indices, values, mode)
+
+    # ------------------------------------------------------------------ reductions
+    def sum(self, *args: Any, **kwargs: Any) -> Tensor:
+        return np.sum(self, *args, **kwargs)
+
+    def prod(self, *args: Any, **kwargs: Any) -> Tensor:
+        return np.prod(self, *args, **kwargs)
+
+    def mean(self, *args: Any, **kwargs: Any) -> Tensor:
+        return np.mean(self, *args, **kwargs)
+
+    def var(self, *args: Any, **kwargs: Any) -> Tensor:
+        return np.var(self, *args, **kwargs)
+
+    def std(self, *args: Any, **kwargs: Any) -> Tensor:
+        return np.std(self, *args, **kwargs)
+
+    def max(self, *args: Any, **kwargs: Any) -> Tensor:
+        return np.max(self, *args, **kwargs)
+
+    def min(self, *args: Any, **kwargs: Any) -> Tensor:
+        return np.min(self, *args, **kwargs)
+
+    def cumsum(self, *args: Any, **kwargs: Any) -> Tensor:
+        return np.cumsum(self, *args, **kwargs)
+
+    def cumprod(self, *args: Any, **kwargs: Any) -> Tensor:
+        return np.cumprod(self, *args, **kwargs)
+
+    def clip(self, *args: Any, **kwargs: Any) -> Tensor:
+        return np.clip(self, *args, **kwargs)
+
+    def round(self, *args: Any, **kwargs: Any) -> Tensor:
+        return np.round(self, *args, **kwargs)
+
+    def trace(self, *args: Any, **kwargs: Any) -> Tensor:
+        return np.trace(self, *args, **kwargs)
+
+    def all(self, *args: Any, **kwargs: Any) -> Tensor:
+        return np.all(self, *args, **kwargs)
+
+    def any(self, *args: Any, **kwargs: Any) -> Tensor:
+        return np.any(self, *args, **kwargs)
+
+    def argmax(self, *args: Any, **kwargs: Any) -> Tensor:
+        return np.argmax(self, *args, **kwargs)
+
+    def argmin(self, *args: Any, **kwargs: Any) -> Tensor:
+        return np.argmin(self, *args, **kwargs)
+
+    def argsort(self, *args: Any, **kwargs: Any) -> Tensor:
+        return np.argsort(self, *args, **kwargs)
+
+    def nonzero(self) -> tuple:
+        return np.nonzero(self)
+
+    def searchsorted(self, *args: Any, **kwargs: Any) -> Tensor:
+        return np.searchsorted(self, *args, **kwargs)
+
+    def partition(self, kth: Any, axis: int = -1, kind: str = "introselect",
+                  order: Any = None) -> None:
+        self[...] = np.partition(self, kth, axis=axis, kind=kind, order=order)
+
+    def argpartition(self, *args: Any, **kwargs: Any) -> Tensor:
+        return np.argpartition(self, *args, **kwargs)
+
+    def choose(self, choices: Any, out: Any = None, mode: str = "raise") -> Tensor:
+        return np.choose(self, choices, out=out, mode=mode)
+
+
+def _rebuild(raw: np.ndarray, cls: type) -> Tensor:
+    t = raw.view(cls)
+    t._raw = raw
+    return t
+
+
+_dispatch.bind(Tensor)
+
+
+def tensor(data: Any, dtype: Any = None, *, device: Any = None) -> Tensor:
+    """A new Tensor holding a copy of ``data`` (as ``numpy.array``), untracked.
+
+    Parameters
+    ----------
+    data : array_like
+        Values: nested lists, scalars, ndarrays or Tensors.
+    dtype : dtype, optional
+        As in ``numpy.array``; Python floats become float64.
+    device : str, optional
+        ``"cpu"`` (default) or a GPU device (``"cuda"``, ``"cuda:1"``; needs CuPy).
+
+    Examples
+    --------
+    >>> import gradarray as ga
+    >>> ga.tensor([1, 2.5], dtype="float32")
+    Tensor([1. , 2.5], dtype=float32)
+    """
+    if device is not None and str(device) != "cpu":
+        from .devices import to_device
+
+        return to_device(tensor(data, dtype), device)
+    if isinstance(data, Tensor):
+        return np.array(data, dtype=dtype, copy=True)
+    if isinstance(data, (list, tuple)) and _contains_tracked(data):
+        out = np.stack([tensor(d) if not isinstance(d, Tensor) else d for d in data])
+        return out if dtype is None else np.astype(out, dtype)
+    return _dispatch.wrap(np.array(data, dtype=dtype))
+
+
+def _contains_tracked(data: Any) -> bool:
+    for d in data:
+        if isinstance(d, Tensor) and d._node is not None:
+            return True
+        if isinstance(d, (list, tuple)) and _contains_tracked(d):
+            return True
+    return False
+
+
+def asarray(data: Any, dtype: Any = None, *, copy: bool | None = None,
+            device: Any = None) -> Tensor:
+    """``data`` as a Tensor, without copying when it already is one (as ``numpy.asarray``).
+
+    A Tensor that is being recorded stays recorded (a dtype change is a recorded cast).
+    """
+    if device is not None and str(device) != "cpu":
+        from .devices import to_device
+
+        return to_device(asarray(data, dtype, copy=copy), device)
+    if isinstance(data, Tensor):
+        if dtype is not None and np.dtype(dtype) != data.dtype:
+            return np.astype(data, dtype)
+        return np.copy(data) if copy else data
+    if isinstance(data, (list, tuple)) and _contains_tracked(data):
+        return tensor(data, dtype)
+    if copy:
+        return _dispatch.wrap(np.array(data, dtype=dtype, copy=True))
+    if copy is False:
+        return _dispatch.wrap(np.asarray(data, dtype=dtype, copy=False))
+    return _dispatch.wrap(np.asarray(data, dtype=dtype))
