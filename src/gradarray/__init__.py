@@ -20,6 +20,7 @@ from .errors import (
 )
 from .registry import composite, defvjp, elementwise, nondiff
 from .tensor import Tensor, asarray, tensor
+from . import testing
 from .transforms import (
     grad,
     hessian,
@@ -38,7 +39,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Tensor", "tensor", "asarray",
     "grad", "value_and_grad", "vjp", "jvp", "jacobian", "jacrev", "jacfwd", "hessian",
-    "stop_gradient", "no_grad", "is_recording",
+    "stop_gradient", "no_grad", "is_recording", "testing",
     "defvjp", "elementwise", "nondiff", "composite",
     "GradarrayError", "NoRuleError", "UnsupportedArgument", "MutatedSavedTensorError",
     "GraphFreedError", "NonDifferentiableError", "DeviceMismatchError", "LostTapeWarning",

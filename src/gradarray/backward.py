@@ -146,7 +146,8 @@ def _rebuild(node: Node, wrap: Callable) -> tuple:
     if ans is not None:
         if node.rule.multi:
             ans = tuple(wrap(a, Node(SELECT, (node,), None, None, None, node.shape[k],
-                                      node.dtype[k], None, None, k))
+                                      node.dtype[k], None, None, k)
+                             if a.dtype.kind in "fc" else None)
                         for k, a in enumerate(ans))
         else:
             ans = wrap(ans, node)
@@ -181,8 +182,9 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
         elif p in owned:
             np.add(prev, gi, out=prev)
         else:
-            grads[p] = prev + gi
-            owned.add(p)
+            new = grads[p] = prev + gi
+            if new.__class__ is np.ndarray and new.shape == p.shape:
+                owned.add(p)
 
     for node in order:
         g = grads.pop(node, None)
