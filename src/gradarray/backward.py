@@ -11,7 +11,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .errors import GraphFreedError, MutatedSavedTensorError
-from .graph import FREED, SELECT, Node
+from .graph import EPOCH, FREED, SELECT, Node, written_since
 
 __all__ = ["backward", "sum_to", "fit"]
 
@@ -59,53 +59,64 @@ def _times_conj(g: Any, d: Any) -> Any:
 
 def _toposort(roots: list, stop: set) -> tuple[list, set]:
     """Nodes from which a source is reachable, consumers before producers."""
-    relevant: set = set()
-    done: set = set()
-    order: list = []
+    seen: set = set(roots)
+    post: list = []
+    empty = ()
     for root in roots:
-        if root in done:
-            continue
-        stack = [root]
-        entered: set = set()
+        stack = [(root, iter(root.parents if root not in stop else empty))]
         while stack:
-            n = stack[-1]
-            if n in done:
-                stack.pop()
-                continue
-            if n not in entered:
-                entered.add(n)
-                if n in stop:
-                    done.add(n)
-                    relevant.add(n)
-                    order.append(n)
-                    stack.pop()
-                    continue
-                for p in n.parents:
-                    if p is not None and p not in done:
-                        stack.append(p)
-                continue
-            stack.pop()
-            done.add(n)
-            for p in n.parents:
-                if p in relevant:
-                    relevant.add(n)
-                    order.append(n)
+            n, it = stack[-1]
+            for p in it:
+                if p is not None and p not in seen:
+                    seen.add(p)
+                    stack.append((p, iter(p.parents if p not in stop else empty)))
                     break
+            else:
+                stack.pop()
+                post.append(n)
+    # post has producers before consumers: one pass marks what leads to a source.
+    relevant = set(stop)
+    order = []
+    for n in post:
+        if n in relevant:
+            order.append(n)
+            continue
+        for p in n.parents:
+            if p in relevant:
+                relevant.add(n)
+                order.append(n)
+                break
     order.reverse()
     return order, relevant
 
 
+def _saved_arrays(node: Node) -> Any:
+    for i, a in enumerate(node.args or ()):
+        if isinstance(a, np.ndarray):
+            yield i, a
+        elif isinstance(a, (list, tuple)):
+            for e in a:
+                if isinstance(e, np.ndarray):
+                    yield i, e
+    ans = node.ans
+    for a in (ans if isinstance(ans, tuple) else (ans,)):
+        if isinstance(a, np.ndarray):
+            yield -1, a
+
+
 def _check(node: Node) -> None:
-    checks = node.checks
-    if checks is FREED:
+    """Raise if the node's saved values are gone or were overwritten since it was recorded."""
+    epoch = node.epoch
+    if epoch is FREED:
         raise GraphFreedError(
             f"the backward pass reached '{node.name}' a second time, but its saved values "
             "were freed by the first gradient computation; use GradientTape(persistent=True) "
             "or compute all gradients in one call")
-    for vc, ver, where in checks:
-        if vc[0] != ver:
+    for i, a in _saved_arrays(node):
+        if written_since(a, epoch):
+            what = "output" if i < 0 else f"argument {i}"
             raise MutatedSavedTensorError(
-                f"a value needed to differentiate '{node.name}' (its {where}) was modified "
+                f"a value needed to differentiate '{node.name}' (its {what}) was modified "
                 "in place after it was recorded; compute the gradient before mutating it, "
                 "or write the update out of place (y = y + 1 instead of y += 1)")
 
@@ -173,19 +184,8 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
             grads[r] = g
     results: dict = {}
 
-    def accumulate(p: Node, gi: Any) -> None:
-        prev = grads.get(p)
-        if prev is None:
-            grads[p] = gi
-        elif create_graph:
-            grads[p] = prev + gi
-        elif p in owned:
-            np.add(prev, gi, out=prev)
-        else:
-            new = grads[p] = prev + gi
-            if new.__class__ is np.ndarray and new.shape == p.shape:
-                owned.add(p)
-
+    ndarray = np.ndarray
+    epoch_now = EPOCH[0]
     for node in order:
         g = grads.pop(node, None)
         if g is None:
@@ -204,7 +204,7 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
             k = node.extra
             slot[k] = g if slot[k] is None else slot[k] + g
             continue
-        if node.checks is not None:
+        if node.epoch is FREED or node.epoch < epoch_now:
             _check(node)
         if create_graph:
             args, ans = _rebuild(node, wrap)
@@ -215,31 +215,55 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
             g = tuple(x if x is not None else np.zeros_like(ref, shape=node.shape[k],
                                                             dtype=node.dtype[k])
                       for k, x in enumerate(g))
-        kwargs = node.kwargs or {}
         slots = node.slots
-        for i, p in enumerate(node.parents):
+        elementwise = rule.elementwise
+        vjps = rule.vjps
+        i = -1
+        for p in node.parents:
+            i += 1
             if p is None or p not in relevant:
                 continue
             if slots is None:
                 pos, sub = i, None
             else:
                 pos, sub = slots[i]
-            fn = rule.vjp_for(pos)
+            fn = vjps[pos] if pos < len(vjps) else rule.vjp_for(pos)
             if fn is None:
                 raise GraphFreedError(f"internal: '{rule.name}' has no derivative for "
                                       f"argument {pos}")
-            if rule.elementwise:
+            if elementwise:
                 d = fn(ans, *args)
-                gi = None if d is None else _times_conj(g, d)
+                if d is None:
+                    continue
+                dc = d.__class__
+                if dc is float or dc is int or (dc is not complex and d.dtype.kind != "c"):
+                    gi = g * d
+                else:
+                    gi = g * np.conj(d)
             else:
-                gi = fn(g, ans, *args, **kwargs)
-                if sub is not None and gi is not None:
+                kwargs = node.kwargs
+                gi = fn(g, ans, *args, **kwargs) if kwargs else fn(g, ans, *args)
+                if gi is None:
+                    continue
+                if sub is not None:
                     for k in sub:
                         gi = gi[k]
-            if gi is None:
-                continue
-            accumulate(p, fit(gi, p.shape, p.dtype))
+                    if gi is None:
+                        continue
+            if gi.__class__ is not ndarray or gi.shape != p.shape or gi.dtype != p.dtype:
+                gi = fit(gi, p.shape, p.dtype)
+            prev = grads.get(p)
+            if prev is None:
+                grads[p] = gi
+            elif create_graph:
+                grads[p] = prev + gi
+            elif p in owned:
+                np.add(prev, gi, out=prev)
+            else:
+                new = grads[p] = prev + gi
+                if new.__class__ is ndarray and new.shape == p.shape:
+                    owned.add(p)
         if not retain:
             node.args = node.ans = None
-            node.checks = FREED
+            node.epoch = FREED
     return [results.get(s) for s in sources]

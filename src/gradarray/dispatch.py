@@ -15,7 +15,8 @@ import numpy as np
 
 from ._state import STATE
 from .errors import NoRuleError, UnsupportedArgument
-from .graph import SELECT, Node
+from .graph import EPOCH as _EPOCH
+from .graph import SELECT, Node, log_write
 from .graph import Meta
 from .registry import COMPOSITES, FULL, NONDIFF, NONE, RULES, Rule, lookup_name
 
@@ -23,6 +24,7 @@ __all__ = ["TENSOR_TYPES", "bind", "wrap", "array_ufunc", "array_function", "get
            "setitem", "mark_mutated"]
 
 TENSOR_TYPES: set = set()   # Tensor and its subclasses (filled by tensor.py)
+VAR_TYPES: set = set()      # those of them that are Variables (``_is_var``)
 _CLS: list = []             # [the class results are wrapped in]
 _ndarray = np.ndarray
 _asarray = np.asarray
@@ -44,8 +46,7 @@ def wrap(raw: Any, node: Node | None = None) -> Any:
         raw = _asarray(raw)
     t = raw.view(_CLS[0])
     t._raw = raw
-    if node is not None:
-        t._node = node
+    t._node = node
     return t
 
 
@@ -96,78 +97,84 @@ def _new_vc(t: Any) -> list:
     return vc
 
 
+_MASK1 = (True,)
+
+
 def _record(rule: Rule, raws: tuple, parents: tuple, kwargs: dict | None, ans: Any,
             inputs: tuple, slots: tuple | None = None) -> Any:
     """Wrap ``ans`` as a Tensor whose node records this call."""
     if slots is None:
-        mask = tuple(p is not None for p in parents)
+        n = len(parents)
+        if n == 2:
+            mask = (parents[0] is not None, parents[1] is not None)
+        elif n == 1:
+            mask = _MASK1
+        else:
+            mask = tuple(p is not None for p in parents)
     else:
         m = [False] * len(raws)
         for (pos, _), p in zip(slots, parents):
             if p is not None:
                 m[pos] = True
         mask = tuple(m)
-    keep_ans, keep = rule.plan(mask)
-    checks = []
+    plan = rule._plans.get(mask)
+    if plan is None:
+        plan = rule.plan(mask)
+    keep_ans, keep, full, meta, allfull = plan
     if keep is None:
         args = raws
-        keep = (FULL,) * len(raws)
+        full = range(len(raws))
+    elif allfull:
+        args = raws
     else:
-        args = tuple(r if k == FULL else (None if k == NONE else _meta(r))
-                     for r, k in zip(raws, keep))
-    # Version stamps for the saved inputs that are Tensors (views share their base's).
+        args = [None] * len(raws)
+        for i in full:
+            args[i] = raws[i]
+        for i in meta:
+            r = raws[i]
+            args[i] = Meta(r) if r.__class__ is _ndarray else r
+        args = tuple(args)
     readers = None
-    for i, k in enumerate(keep):
-        if k != FULL:
-            continue
-        x = inputs[i]
-        c = x.__class__
-        if c in TENSOR_TYPES:
-            vc = _new_vc(x)
-            checks.append((vc, vc[0], i))
-            if x._is_var:
-                readers = readers or []
-                readers.append(x)
-        elif c is list or c is tuple:
-            for j, e in enumerate(x):
-                if e.__class__ in TENSOR_TYPES:
-                    vc = _new_vc(e)
-                    checks.append((vc, vc[0], i))
+    for i in full:
+        if inputs[i].__class__ in VAR_TYPES:
+            readers = readers or []
+            readers.append(inputs[i])
+    epoch = _EPOCH[0]
     if rule.multi:
-        outs = tuple(a if a.__class__ is _ndarray else _asarray(a) for a in ans)
-        node = Node(rule, parents, args, kwargs, outs if keep_ans else None,
-                    tuple(a.shape for a in outs), tuple(a.dtype for a in outs),
-                    tuple(checks) or None, slots)
-        result = []
-        for k, a in enumerate(outs):
-            if a.dtype.kind in "fc":
-                sel = Node(SELECT, (node,), None, None, None, a.shape, a.dtype, None, None, k)
-                result.append(wrap(a, sel))
-            else:
-                result.append(wrap(a))
-        if readers:
-            _add_readers(readers, node)
-        if isinstance(ans, tuple) and hasattr(ans, "_fields"):
-            return ans.__class__(*result)
-        return tuple(result) if ans.__class__ is tuple else result
+        return _record_multi(rule, parents, args, kwargs, ans, keep_ans, epoch, slots,
+                             readers)
     if ans.__class__ is not _ndarray:
         ans = _asarray(ans)
-    vc = None
-    if keep_ans:
-        vc = [0]
-        checks.append((vc, 0, -1))
-    node = Node(rule, parents, args, kwargs, ans if keep_ans else None, ans.shape,
-                ans.dtype, tuple(checks) or None, slots)
+    node = Node(rule, parents, args, kwargs, ans if keep_ans else None, ans.shape, ans.dtype,
+                epoch, slots)
     out = ans.view(_CLS[0])
     out._raw = ans
     out._node = node
-    if vc is not None:
-        out._vc = vc
     if readers:
         _add_readers(readers, node)
     if rule.view and inputs and inputs[0].__class__ in TENSOR_TYPES:
         _link_view(out, inputs[0], rule, raws, kwargs)
     return out
+
+
+def _record_multi(rule: Rule, parents: tuple, args: tuple, kwargs: dict | None, ans: Any,
+                  keep_ans: int, epoch: int, slots: tuple | None,
+                  readers: list | None) -> Any:
+    outs = tuple(a if a.__class__ is _ndarray else _asarray(a) for a in ans)
+    node = Node(rule, parents, args, kwargs, outs if keep_ans else None,
+                tuple(a.shape for a in outs), tuple(a.dtype for a in outs), epoch, slots)
+    result = []
+    for k, a in enumerate(outs):
+        if a.dtype.kind in "fc":
+            sel = Node(SELECT, (node,), None, None, None, a.shape, a.dtype, epoch, None, k)
+            result.append(wrap(a, sel))
+        else:
+            result.append(wrap(a))
+    if readers:
+        _add_readers(readers, node)
+    if isinstance(ans, tuple) and hasattr(ans, "_fields"):
+        return ans.__class__(*result)
+    return tuple(result) if ans.__class__ is tuple else result
 
 
 def _meta(r: Any) -> Any:
@@ -218,7 +225,7 @@ def array_ufunc(self: Any, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs:
             ra = a._raw
             na = a._node
         else:
-            if _foreign(a):
+            if a.__class__ not in _PLAIN and _foreign(a):
                 return NotImplemented
             ra = a
             na = None
@@ -228,12 +235,17 @@ def array_ufunc(self: Any, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs:
             rb = b._raw
             nb = b._node
         else:
-            if _foreign(b):
+            if b.__class__ not in _PLAIN and _foreign(b):
                 return NotImplemented
             rb = b
             nb = None
         ans = ufunc(ra, rb)
         if (na is None and nb is None) or not STATE.recording:
+            if ans.__class__ is _ndarray:
+                t = ans.view(_CLS[0])
+                t._raw = ans
+                t._node = None
+                return t
             return wrap(ans) if ans.__class__ is not tuple else _wrap_any(ans)
         rule = RULES.get(ufunc)
         if rule is None:
@@ -247,6 +259,11 @@ def array_ufunc(self: Any, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs:
         na = a._node
         ans = ufunc(ra)
         if na is None or not STATE.recording:
+            if ans.__class__ is _ndarray:
+                t = ans.view(_CLS[0])
+                t._raw = ans
+                t._node = None
+                return t
             return wrap(ans) if ans.__class__ is not tuple else _wrap_any(ans)
         rule = RULES.get(ufunc)
         if rule is None:
@@ -438,9 +455,6 @@ def _unalias(node: Node, raw: Any) -> None:
             changed = True
     if changed:
         node.args = tuple(new)
-        if node.checks:
-            node.checks = tuple(c for c in node.checks
-                                if c[2] < 0 or new[c[2]] is args[c[2]]) or None
 
 
 def _recast_node(node: Node, out: Any) -> Node:
@@ -466,6 +480,7 @@ def mark_mutated(t: Any, node: Node | None) -> None:
     A Variable keeps its leaf node: writes to it are updates, not recorded operations
     (as TensorFlow's ``assign``).
     """
+    log_write(t._raw)
     vc = t._vc
     if vc is not None:
         vc[0] += 1

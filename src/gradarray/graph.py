@@ -8,9 +8,12 @@ consumers or to the Tensors they describe, so the graph is freed by reference co
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
-__all__ = ["Node", "Meta", "SELECT", "FREED", "leaf"]
+import numpy as np
+
+__all__ = ["Node", "Meta", "SELECT", "FREED", "leaf", "log_write", "written_since", "EPOCH"]
 
 # Marker rules (not in the registry): a multi-output node's k-th output.
 SELECT = "select"
@@ -21,11 +24,11 @@ FREED = ("freed",)
 class Node:
     """One recorded operation (or a leaf when ``rule`` is None)."""
 
-    __slots__ = ("rule", "parents", "args", "kwargs", "ans", "shape", "dtype", "checks",
+    __slots__ = ("rule", "parents", "args", "kwargs", "ans", "shape", "dtype", "epoch",
                  "slots", "extra", "__weakref__")
 
     def __init__(self, rule: Any, parents: tuple, args: tuple | None, kwargs: dict | None,
-                 ans: Any, shape: tuple, dtype: Any, checks: tuple | None = None,
+                 ans: Any, shape: tuple, dtype: Any, epoch: Any = 0,
                  slots: tuple | None = None, extra: Any = None) -> None:
         self.rule = rule          # Rule, SELECT, or None for a leaf
         self.parents = parents    # flat tuple: Node or None per input slot
@@ -34,7 +37,7 @@ class Node:
         self.ans = ans            # raw output, kept only if the rule reads it
         self.shape = shape        # output shape (tuple of shapes for multi-output)
         self.dtype = dtype        # output dtype (tuple for multi-output)
-        self.checks = checks      # ((counter, version, where), ...) for saved values
+        self.epoch = epoch        # write count when recorded (FREED once released)
         self.slots = slots        # None: slot i is positional arg i; else ((i, j), ...)
         self.extra = extra        # leaf: weakref to its Variable; SELECT: output index
 
@@ -69,3 +72,42 @@ class Meta:
 
     def __repr__(self) -> str:
         return f"<Meta shape={self.shape} dtype={self.dtype}>"
+
+
+# ----- The write log: proves that saved values were not overwritten in place -----
+# Every in-place write through gradarray (out=, x[i] = v, ufunc.at, Variable.assign, ...)
+# bumps EPOCH and logs the memory's owner.  A node remembers EPOCH when it is recorded; the
+# backward pass checks its saved arrays only if something was written since.  Recording thus
+# costs one integer read per call instead of a version counter per saved value.
+EPOCH = [0]
+_WRITES: dict = {}  # id(owner ndarray) -> (epoch of last write, weakref to the owner)
+
+
+def _owner(a: np.ndarray) -> Any:
+    b = a.base
+    while isinstance(b, np.ndarray):
+        a = b
+        b = a.base
+    return a
+
+
+def log_write(raw: np.ndarray) -> None:
+    """Record that the memory under ``raw`` was just written in place."""
+    o = _owner(raw)
+    EPOCH[0] += 1
+    try:
+        ref = weakref.ref(o)
+    except TypeError:
+        ref = None
+    _WRITES[id(o)] = (EPOCH[0], ref)
+    if len(_WRITES) > 4096:
+        for k, (_, r) in list(_WRITES.items()):
+            if r is not None and r() is None:
+                del _WRITES[k]
+
+
+def written_since(raw: Any, epoch: int) -> bool:
+    """True when the memory under array ``raw`` was written after ``epoch``."""
+    o = _owner(raw)
+    e = _WRITES.get(id(o))
+    return e is not None and e[0] > epoch and (e[1] is None or e[1]() is o)

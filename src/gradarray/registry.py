@@ -112,11 +112,11 @@ class Rule:
             return vjps[pos]
         return vjps[-1] if self.varargs and vjps else None
 
-    def plan(self, mask: tuple) -> tuple[int, tuple | None]:
+    def plan(self, mask: tuple) -> tuple:
         """What a node keeps when the inputs flagged in ``mask`` need gradients.
 
-        Returns (level for ans, level per positional arg), levels NONE/META/FULL; None for
-        the args means keep them all.  Raises NoRuleError when an input that needs a
+        Returns (level for ans, level per positional arg or None for "keep all", positions
+        kept in full, positions kept as Meta, whether every arg is kept in full).  Raises NoRuleError when an input that needs a
         gradient has no rule.
         """
         p = self._plans.get(mask)
@@ -141,7 +141,14 @@ class Rule:
                     continue
                 for j, r in enumerate(rest[:len(mask)]):
                     keep[j] = max(keep[j], r)
-            p = self._plans[mask] = (keep_ans, None if keep is None else tuple(keep))
+            if keep is None:
+                p = (keep_ans, None, None, (), True)
+            else:
+                keep = tuple(keep)
+                full = tuple(i for i, k in enumerate(keep) if k == FULL)
+                p = (keep_ans, keep, full, tuple(i for i, k in enumerate(keep) if k == META),
+                     len(full) == len(keep))
+            self._plans[mask] = p
         return p
 
     def __repr__(self) -> str:

@@ -34,8 +34,10 @@ class Tensor(np.ndarray):
     Tensor([2., 4.])
     """
 
-    # Class-level defaults: an instance stores only what differs (most Tensors: ``_raw``).
-    _node = None        # graph node of this value (None: a constant)
+    # ``_raw`` (the plain ndarray view) and ``_node`` (the graph node of this value, None for
+    # a constant) are slots, set on every Tensor made by dispatch: the hot path reads them.
+    # The rest are class-level defaults; an instance stores only what differs.
+    __slots__ = ("_raw", "_node", "__dict__")
     _base = None        # Tensor this one is a view of (for in-place updates through views)
     _vc = None          # version counter, shared with views: [int]
     _nodever = 0        # version of the memory when ``_node`` was set (views only)
@@ -52,13 +54,19 @@ class Tensor(np.ndarray):
         # Tensors made by NumPy itself (copy, pickle, view) get their raw view on first use.
         if name == "_raw":
             raw = self.view(np.ndarray)
-            self.__dict__["_raw"] = raw
+            self._raw = raw
             return raw
+        if name == "_node":
+            self._node = None
+            return None
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         _dispatch.TENSOR_TYPES.add(cls)
+        if cls.__dict__.get("_is_var", False) or any(getattr(b, "_is_var", False)
+                                                     for b in cls.__mro__[1:]):
+            _dispatch.VAR_TYPES.add(cls)
 
     # ------------------------------------------------------------------ Python interplay
     def __iter__(self):
@@ -244,6 +252,7 @@ class Tensor(np.ndarray):
 def _rebuild(raw: np.ndarray, cls: type) -> Tensor:
     t = raw.view(cls)
     t._raw = raw
+    t._node = None
     return t
 
 
