@@ -236,7 +236,11 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
                 if d is None:
                     continue
                 dc = d.__class__
-                if dc is float or dc is int or (dc is not complex and d.dtype.kind != "c"):
+                if dc is float or dc is int or dc is bool:
+                    gi = g * d
+                elif dc is complex:
+                    gi = g * d.conjugate()
+                elif d.dtype.kind != "c":
                     gi = g * d
                 else:
                     gi = g * np.conj(d)

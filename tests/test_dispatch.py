@@ -1,0 +1,78 @@
+"""Protocol contracts: every ndarray method either is overridden by Tensor, reaches gradarray
+through __array_ufunc__/__array_function__, or is listed here as not computing."""
+
+import operator
+
+import numpy as np
+import pytest
+
+import gradarray as ga
+
+# Operators: NumPy implements them with ufuncs, so they reach Tensor.__array_ufunc__.
+OPERATORS = {
+    "__abs__", "__add__", "__and__", "__divmod__", "__eq__", "__floordiv__", "__ge__", "__gt__",
+    "__iadd__", "__iand__", "__ifloordiv__", "__ilshift__", "__imatmul__", "__imod__",
+    "__imul__", "__invert__", "__ior__", "__ipow__", "__irshift__", "__isub__",
+    "__itruediv__", "__ixor__", "__le__", "__lshift__", "__lt__", "__matmul__", "__mod__",
+    "__mul__", "__ne__", "__neg__", "__or__", "__pos__", "__pow__", "__radd__", "__rand__",
+    "__rdivmod__", "__rfloordiv__", "__rlshift__", "__rmatmul__", "__rmod__", "__rmul__",
+    "__ror__", "__rpow__", "__rrshift__", "__rshift__", "__rsub__", "__rtruediv__",
+    "__rxor__", "__sub__", "__truediv__", "__xor__", "__contains__",
+}
+# Attributes and conversions that do not compute new array values.
+NOT_COMPUTING = {
+    "__array__", "__array_finalize__", "__array_interface__", "__array_struct__",
+    "__array_wrap__", "__bool__", "__class__", "__class_getitem__", "__complex__",
+    "__delattr__", "__delitem__", "__dir__", "__format__", "__getattribute__",
+    "__getstate__", "__hash__", "__index__", "__init__", "__int__", "__float__", "__len__",
+    "__new__", "__reduce__", "__repr__", "__setattr__", "__setstate__", "__sizeof__",
+    "__str__", "__subclasshook__", "__dlpack__", "__dlpack_device__", "base", "ctypes",
+    "data", "dtype", "flags", "itemsize", "nbytes", "ndim", "shape", "size", "strides",
+    "item", "tolist", "tobytes", "tofile", "dump", "dumps", "view", "setflags", "device",
+    "to_device",
+}
+# Raw memory access, documented as outside recording (docs/limitations): reinterpreting
+# bytes, flat iteration, resizing in place.
+RAW_ACCESS = {"byteswap", "getfield", "setfield", "flat", "resize"}
+
+
+def test_every_ndarray_method_is_classified():
+    own = set(ga.Tensor.__dict__)
+    unclassified = [n for n in dir(np.ndarray)
+                    if n not in own and n not in OPERATORS | NOT_COMPUTING | RAW_ACCESS]
+    assert not unclassified, f"ndarray methods neither overridden nor classified: {unclassified}"
+
+
+@pytest.mark.parametrize("op", [operator.add, operator.sub, operator.mul, operator.truediv,
+                                operator.pow, operator.matmul])
+def test_binary_operators_are_recorded(op):
+    a = ga.tensor([[1.0, 2.0], [3.0, 4.0]])
+    b = ga.tensor([[0.5, 1.5], [2.0, 0.3]])
+    ga.testing.check_grads(op, a, b, order=2)
+
+
+def test_reflected_operators_with_plain_operands():
+    x = ga.tensor([1.0, 2.0])
+    for f in (lambda x: 2.0 - x, lambda x: 3.0 / x, lambda x: 2.0 ** x,
+              lambda x: np.array([1.0, 1.0]) * x, lambda x: -x, lambda x: abs(x), lambda x: +x):
+        ga.testing.check_grads(f, x, order=2)
+
+
+def test_foreign_override_types_get_notimplemented():
+    class Other:
+        __array_ufunc__ = None
+
+        def __radd__(self, other):
+            return "other"
+
+    assert ga.tensor([1.0]) + Other() == "other"
+
+
+def test_every_ufunc_is_classified():
+    from gradarray.registry import NONDIFF, RULES
+
+    ufuncs = [getattr(np, n) for n in dir(np) if isinstance(getattr(np, n), np.ufunc)]
+    missing = sorted({u.__name__ for u in ufuncs if u not in RULES and u not in NONDIFF})
+    # These have no meaningful derivative rule; they raise NoRuleError on recorded input.
+    allowed = {"isnat", "clip", "_ones_like"}
+    assert set(missing) <= allowed, set(missing) - allowed
