@@ -153,13 +153,15 @@ def matmul_vjp_b(g, ans, a, b):
 
 
 defvjp(np.matmul, matmul_vjp_a, matmul_vjp_b)
-defvjp(np.vecdot, lambda g, ans, x1, x2: np.expand_dims(g, -1) * x2,
-       lambda g, ans, x1, x2: np.expand_dims(conj(g), -1) * x1)
+# vecdot = sum(conj(x1) * x2): anti-holomorphic in x1 (conj(g)), holomorphic in x2.
+defvjp(np.vecdot, lambda g, ans, x1, x2: np.expand_dims(conj(g), -1) * x2,
+       lambda g, ans, x1, x2: np.expand_dims(g, -1) * x1)
 if hasattr(np, "matvec"):
     defvjp(np.matvec, lambda g, ans, a, v: np.expand_dims(g, -1) * conj(np.expand_dims(v, -2)),
            lambda g, ans, a, v: np.matvec(conj(_mT(a)), g))
     defvjp(np.vecmat, lambda g, ans, v, a: np.matvec(a, conj(g)),
-           lambda g, ans, v, a: conj(np.expand_dims(v, -1)) * np.expand_dims(g, -2))
+           # vecmat = conj(v) @ a: holomorphic in a, so its cotangent is v (not conj(v)) * g.
+           lambda g, ans, v, a: np.expand_dims(v, -1) * np.expand_dims(g, -2))
 
 # ----- No gradient: comparisons, predicates, rounding, integer and bit operations -----
 nondiff(
