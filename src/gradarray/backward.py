@@ -6,7 +6,8 @@ to its input's shape and casts it to the input's dtype, once per edge (rules nev
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -146,7 +147,7 @@ def _rebuild(node: Node, wrap: Callable) -> tuple:
         if sub is None:
             if isinstance(args[pos], np.ndarray):
                 args[pos] = wrap(args[pos], p)
-        else:
+        elif args[pos] is not None:  # a list the rule never reads is not saved
             args[pos] = _replace_in(args[pos], sub, lambda raw, p=p: wrap(raw, p)
                                     if isinstance(raw, np.ndarray) else raw)
     # Untracked arrays among the args become plain Tensors too (same type everywhere).

@@ -16,9 +16,8 @@ import numpy as np
 from ._state import STATE
 from .errors import NoRuleError, UnsupportedArgument
 from .graph import EPOCH as _EPOCH
-from .graph import SELECT, Node, log_write
-from .graph import Meta
-from .registry import COMPOSITES, FULL, NONDIFF, NONE, RULES, Rule, lookup_name
+from .graph import SELECT, Meta, Node, log_write
+from .registry import COMPOSITES, NONDIFF, RULES, Rule, lookup_name
 
 __all__ = ["TENSOR_TYPES", "bind", "wrap", "array_ufunc", "array_function", "getitem",
            "setitem", "mark_mutated"]
@@ -87,7 +86,8 @@ def _refresh(t: Any) -> None:
         return
     func, rest, kw = t._viewspec
     rule = RULES[func]
-    t._node = Node(rule, (base._node,), (Meta(base._raw),) + rest, kw, None, t.shape, t.dtype)
+    t._node = Node(rule, (base._node,), (Meta(base._raw),) + rest, kw, None, t.shape, t.dtype,
+                   _EPOCH[0])
 
 
 def _new_vc(t: Any) -> list:
@@ -160,7 +160,11 @@ def _record(rule: Rule, raws: tuple, parents: tuple, kwargs: dict | None, ans: A
 def _record_multi(rule: Rule, parents: tuple, args: tuple, kwargs: dict | None, ans: Any,
                   keep_ans: int, epoch: int, slots: tuple | None,
                   readers: list | None) -> Any:
-    outs = tuple(a if a.__class__ is _ndarray else _asarray(a) for a in ans)
+    # Some arguments make a multi-output function return one array (svd(compute_uv=False),
+    # qr(mode="r")): recorded as a 1-tuple, so the rule sees g and ans as 1-tuples.
+    single = not isinstance(ans, (tuple, list))
+    outs = tuple(a if a.__class__ is _ndarray else _asarray(a) for a in
+                 ((ans,) if single else ans))
     node = Node(rule, parents, args, kwargs, outs if keep_ans else None,
                 tuple(a.shape for a in outs), tuple(a.dtype for a in outs), epoch, slots)
     result = []
@@ -172,6 +176,8 @@ def _record_multi(rule: Rule, parents: tuple, args: tuple, kwargs: dict | None, 
             result.append(wrap(a))
     if readers:
         _add_readers(readers, node)
+    if single:
+        return result[0]
     if isinstance(ans, tuple) and hasattr(ans, "_fields"):
         return ans.__class__(*result)
     return tuple(result) if ans.__class__ is tuple else result
@@ -412,12 +418,12 @@ def _ufunc_at(ufunc: np.ufunc, inputs: tuple, raws: list, nodes: list, kwargs: d
     if isinstance(idx, tuple):
         idx = tuple(_raw_of(i) for i in idx)
     _before_write(target)
-    getattr(ufunc, "at")(*([raws[0], idx] + raws[2:]))
+    ufunc.at(*([raws[0], idx] + raws[2:]))
     parents = (nodes[0], None) + tuple(nodes[2:])
     args = (Meta(raws[0]), idx) + tuple(raws[2:])
     mask = tuple(p is not None for p in parents)
     rule.plan(mask)
-    node = Node(rule, parents, args, None, None, target.shape, target.dtype)
+    node = Node(rule, parents, args, None, None, target.shape, target.dtype, _EPOCH[0])
     mark_mutated(target, node)
     return None
 
@@ -734,7 +740,7 @@ def setitem(self: Any, idx: Any, value: Any) -> None:
         _before_write(self)
         self._raw[ridx] = rvalue
         new = Node(rule, (node, None, vnode), (Meta(self._raw), ridx, None), None, None,
-                   self.shape, self.dtype)
+                   self.shape, self.dtype, _EPOCH[0])
         mark_mutated(self, new)
         return
     _before_write(self)

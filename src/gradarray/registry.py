@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import dis
 import inspect
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = [
     "Rule",
@@ -116,8 +117,8 @@ class Rule:
         """What a node keeps when the inputs flagged in ``mask`` need gradients.
 
         Returns (level for ans, level per positional arg or None for "keep all", positions
-        kept in full, positions kept as Meta, whether every arg is kept in full).  Raises NoRuleError when an input that needs a
-        gradient has no rule.
+        kept in full, positions kept as Meta, whether every arg is kept in full).  Raises
+        NoRuleError when an input that needs a gradient has no rule.
         """
         p = self._plans.get(mask)
         if p is None:

@@ -9,7 +9,8 @@ reference with a tolerance fitted to float32.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 

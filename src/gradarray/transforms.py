@@ -9,7 +9,8 @@ it costs about three times the forward pass and works for every rule.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
