@@ -7,7 +7,7 @@ NumPy calls on it run eagerly and are recorded while a gradient is being compute
 from __future__ import annotations
 
 from . import rules as _rules  # noqa: F401  (fills the registry)
-from ._debug import LostTapeWarning
+from ._debug import LostTapeWarning, set_debug
 from ._state import is_recording
 from .errors import (
     DeviceMismatchError,
@@ -33,6 +33,16 @@ from .transforms import (
     value_and_grad,
     vjp,
 )
+from .variables import Variable
+from .tfe import (
+    gradients_function,
+    implicit_gradients,
+    implicit_value_and_gradients,
+    value_and_gradients_function,
+)
+from .tape import GradientTape
+from .custom import custom_gradient, custom_vjp, primitive
+from . import train
 
 __version__ = "0.1.0"
 
@@ -43,4 +53,8 @@ __all__ = [
     "defvjp", "elementwise", "nondiff", "composite",
     "GradarrayError", "NoRuleError", "UnsupportedArgument", "MutatedSavedTensorError",
     "GraphFreedError", "NonDifferentiableError", "DeviceMismatchError", "LostTapeWarning",
+    "set_debug",
+    "Variable", "gradients_function", "value_and_gradients_function", "implicit_gradients",
+    "implicit_value_and_gradients", "GradientTape", "custom_gradient", "custom_vjp",
+    "primitive", "train",
 ]
