@@ -14,17 +14,18 @@ from typing import Any
 import numpy as np
 
 from ._state import STATE
-from .errors import NoRuleError, UnsupportedArgument
+from .errors import DeviceMismatchError, NoRuleError, UnsupportedArgument
 from .graph import EPOCH as _EPOCH
 from .graph import SELECT, Meta, Node, log_write
-from .registry import COMPOSITES, NONDIFF, RULES, Rule, lookup_name
+from .registry import COMPOSITES, LAZY_RULES, NONDIFF, RULES, Rule, load_lazy_rules, lookup_name
 
-__all__ = ["TENSOR_TYPES", "bind", "wrap", "array_ufunc", "array_function", "getitem",
-           "setitem", "mark_mutated"]
+__all__ = ["TENSOR_TYPES", "bind", "register_array_type", "wrap", "array_ufunc",
+           "array_function", "getitem", "setitem", "mark_mutated"]
 
 TENSOR_TYPES: set = set()   # Tensor and its subclasses (filled by tensor.py)
 VAR_TYPES: set = set()      # those of them that are Variables (``_is_var``)
 _CLS: list = []             # [the class results are wrapped in]
+_RAW_CLS: dict = {}         # raw array type other than ndarray (CuPy's) -> its Tensor class
 _ndarray = np.ndarray
 _asarray = np.asarray
 _generic = np.generic
@@ -39,20 +40,39 @@ def bind(cls: type) -> None:
     TENSOR_TYPES.add(cls)
 
 
+def register_array_type(raw_type: type, cls: type) -> None:
+    """Called by ``devices/``: arrays of ``raw_type`` (CuPy's) are wrapped as ``cls``."""
+    _RAW_CLS[raw_type] = cls
+    TENSOR_TYPES.add(cls)
+    _PLAIN.add(raw_type)   # a raw array of a known device is a constant, not a foreign type
+
+
 def wrap(raw: Any, node: Node | None = None) -> Any:
     """A Tensor viewing ``raw`` (a NumPy scalar becomes a 0-d Tensor)."""
-    if raw.__class__ is not _ndarray:
-        raw = _asarray(raw)
-    t = raw.view(_CLS[0])
+    c = raw.__class__
+    if c is _ndarray:
+        cls = _CLS[0]
+    else:
+        raw, cls = _other_raw(raw)
+    t = raw.view(cls)
     t._raw = raw
     t._node = node
     return t
 
 
+def _other_raw(raw: Any) -> tuple:
+    """(raw array, Tensor class) for a result that is not an ndarray: a device array or a
+    NumPy scalar (made a 0-d ndarray)."""
+    cls = _RAW_CLS.get(raw.__class__)
+    if cls is None:
+        return _asarray(raw), _CLS[0]
+    return raw, cls
+
+
 def _wrap_any(x: Any) -> Any:
     """Wrap arrays inside a result (tuples, lists, namedtuples) as untracked Tensors."""
     c = x.__class__
-    if c is _ndarray or isinstance(x, _generic):
+    if c is _ndarray or c in _RAW_CLS or isinstance(x, _generic):
         return wrap(x)
     if c is tuple or c is list:
         return c(_wrap_any(v) for v in x)
@@ -132,7 +152,7 @@ def _record(rule: Rule, raws: tuple, parents: tuple, kwargs: dict | None, ans: A
             args[i] = raws[i]
         for i in meta:
             r = raws[i]
-            args[i] = Meta(r) if r.__class__ is _ndarray else r
+            args[i] = Meta(r) if r.__class__ is _ndarray or r.__class__ in _RAW_CLS else r
         args = tuple(args)
     readers = None
     for i in full:
@@ -143,11 +163,13 @@ def _record(rule: Rule, raws: tuple, parents: tuple, kwargs: dict | None, ans: A
     if rule.multi:
         return _record_multi(rule, parents, args, kwargs, ans, keep_ans, epoch, slots,
                              readers)
-    if ans.__class__ is not _ndarray:
-        ans = _asarray(ans)
+    if ans.__class__ is _ndarray:
+        cls = _CLS[0]
+    else:
+        ans, cls = _other_raw(ans)
     node = Node(rule, parents, args, kwargs, ans if keep_ans else None, ans.shape, ans.dtype,
                 epoch, slots)
-    out = ans.view(_CLS[0])
+    out = ans.view(cls)
     out._raw = ans
     out._node = node
     if readers:
@@ -163,7 +185,7 @@ def _record_multi(rule: Rule, parents: tuple, args: tuple, kwargs: dict | None, 
     # Some arguments make a multi-output function return one array (svd(compute_uv=False),
     # qr(mode="r")): recorded as a 1-tuple, so the rule sees g and ans as 1-tuples.
     single = not isinstance(ans, (tuple, list))
-    outs = tuple(a if a.__class__ is _ndarray else _asarray(a) for a in
+    outs = tuple(a if a.__class__ is _ndarray else _other_raw(a)[0] for a in
                  ((ans,) if single else ans))
     node = Node(rule, parents, args, kwargs, outs if keep_ans else None,
                 tuple(a.shape for a in outs), tuple(a.dtype for a in outs), epoch, slots)
@@ -184,7 +206,7 @@ def _record_multi(rule: Rule, parents: tuple, args: tuple, kwargs: dict | None, 
 
 
 def _meta(r: Any) -> Any:
-    return Meta(r) if isinstance(r, _ndarray) else r
+    return Meta(r) if isinstance(r, _ndarray) or r.__class__ in _RAW_CLS else r
 
 
 def _add_readers(variables: list, node: Node) -> None:
@@ -213,6 +235,39 @@ def _raise_no_rule(key: Any) -> None:
         f"{name} has no derivative rule in gradarray and was called on a Tensor that is "
         f"being differentiated. Register one with gradarray.defvjp({name}, ...), or wrap "
         "the input in gradarray.stop_gradient(...) if no gradient should flow through it")
+
+
+def _device_name(x: Any) -> str | None:
+    c = x.__class__
+    if c in TENSOR_TYPES:
+        x = x._raw
+        c = x.__class__
+    if isinstance(x, (_ndarray, _generic)):
+        return "cpu"
+    cls = _RAW_CLS.get(c)
+    return None if cls is None else cls._device_name(x)
+
+
+def _explain_failure(exc: Exception, func: Any, values: Any) -> None:
+    """Called only after a NumPy call failed: raise a clearer error when the arrays given live
+    on different devices, or when the device's library lacks the function."""
+    devices: list = []
+    for v in values:
+        for e in (v if v.__class__ in (list, tuple) else (v,)):
+            d = _device_name(e)
+            if d is not None and d not in devices:
+                devices.append(d)
+    name = lookup_name(func)
+    if len(devices) > 1:
+        raise DeviceMismatchError(
+            f"{name} was given arrays on different devices ({devices[0]} and {devices[1]}); "
+            "gradarray never copies between devices implicitly: move one with "
+            f"x.to_device({devices[0]!r}) first") from exc
+    if devices and devices[0] != "cpu" and isinstance(exc, TypeError) and \
+            "no implementation found" in str(exc):
+        raise NotImplementedError(
+            f"{name} is not available on {devices[0]}: the device's array library (CuPy) "
+            "does not implement it; compute it on the CPU (x.to_device('cpu'))") from exc
 
 
 # ----------------------------------------------------------------------------- ufuncs
@@ -245,7 +300,11 @@ def array_ufunc(self: Any, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs:
                 return NotImplemented
             rb = b
             nb = None
-        ans = ufunc(ra, rb)
+        try:
+            ans = ufunc(ra, rb)
+        except Exception as e:
+            _explain_failure(e, ufunc, (ra, rb))
+            raise
         if (na is None and nb is None) or not STATE.recording:
             if ans.__class__ is _ndarray:
                 t = ans.view(_CLS[0])
@@ -254,7 +313,7 @@ def array_ufunc(self: Any, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs:
                 return t
             return wrap(ans) if ans.__class__ is not tuple else _wrap_any(ans)
         rule = RULES.get(ufunc)
-        if rule is None:
+        if rule is None and (not LAZY_RULES or (rule := _late_rule(ufunc)) is None):
             return _unruled(ufunc, ans)
         return _record(rule, (ra, rb), (na, nb), None, ans, inputs)
     if n == 1:
@@ -272,10 +331,14 @@ def array_ufunc(self: Any, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs:
                 return t
             return wrap(ans) if ans.__class__ is not tuple else _wrap_any(ans)
         rule = RULES.get(ufunc)
-        if rule is None:
+        if rule is None and (not LAZY_RULES or (rule := _late_rule(ufunc)) is None):
             return _unruled(ufunc, ans)
         return _record(rule, (ra,), (na,), None, ans, inputs)
     return _ufunc_general(ufunc, method, inputs, kwargs)
+
+
+def _late_rule(key: Any) -> Rule | None:
+    return RULES.get(key) if load_lazy_rules() else None
 
 
 def _unruled(key: Any, ans: Any) -> Any:
@@ -335,7 +398,11 @@ def _ufunc_general(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) ->
         for o in (out or ()) + ((inputs[0],) if method == "at" else ()):
             if o.__class__ in TENSOR_TYPES:
                 _before_write(o)
-        ans = getattr(ufunc, method)(*raws, **kw)
+        try:
+            ans = getattr(ufunc, method)(*raws, **kw)
+        except Exception as e:
+            _explain_failure(e, ufunc, raws + list(kw.get("out") or ()))
+            raise
         if method == "at":
             mark_mutated(inputs[0], None)
             return None
@@ -373,8 +440,12 @@ def _ufunc_general(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) ->
         kw = {k: v for k, v in kwargs.items() if k not in _UFUNC_DTYPE_KW}
         if kw and not rule.elementwise:
             _check_kwargs(rule, ufunc, len(raws), kw)
-        return _record(rule, tuple(raws), tuple(nodes), kw or None,
-                       ufunc(*raws, **kwargs), inputs)
+        try:
+            ans = ufunc(*raws, **kwargs)
+        except Exception as e:
+            _explain_failure(e, ufunc, raws)
+            raise
+        return _record(rule, tuple(raws), tuple(nodes), kw or None, ans, inputs)
     if method == "outer":
         if RULES.get(ufunc) is None:
             _raise_no_rule((ufunc, "outer"))
@@ -456,7 +527,8 @@ def _unalias(node: Node, raw: Any) -> None:
     changed = False
     new = list(args)
     for i, a in enumerate(args):
-        if isinstance(a, _ndarray) and np.may_share_memory(a, raw):
+        if (isinstance(a, _ndarray) or a.__class__ in _RAW_CLS) and \
+                np.may_share_memory(a, raw):
             new[i] = a.copy()
             changed = True
     if changed:
@@ -516,9 +588,10 @@ def mark_mutated(t: Any, node: Node | None) -> None:
 def _view_update_base(g: Any, ans: Any, base: Any, view: Any, func: Any, rest: tuple,
                       kw: dict | None) -> Any:
     # The base keeps its gradient outside the region the view covers.
-    index = np.arange(int(np.prod(g.shape))).reshape(g.shape)
+    # Made from g (not from a bare shape) so that they live on g's device.
+    index = np.reshape(np.cumsum(np.ones_like(g, dtype=np.intp)) - 1, g.shape)
     covered = func(index, *rest, **(kw or {}))
-    mask = np.ones(g.shape, dtype=bool)
+    mask = np.ones_like(g, dtype=bool)
     mask.reshape(-1)[np.ravel(covered)] = False
     return g * mask
 
@@ -630,7 +703,8 @@ def _positional(rule: Rule, func: Any, args: tuple, kwargs: dict) -> tuple[tuple
 def array_function(self: Any, func: Any, types: tuple, args: tuple, kwargs: dict) -> Any:
     """``Tensor.__array_function__``."""
     for t in types:
-        if t not in TENSOR_TYPES and not issubclass(t, _CLS[0]) and t is not _ndarray:
+        if t not in TENSOR_TYPES and not issubclass(t, _CLS[0]) and t is not _ndarray and \
+                t not in _RAW_CLS:
             return NotImplemented
     rule = RULES.get(func)
     if rule is None:
@@ -651,7 +725,11 @@ def array_function(self: Any, func: Any, types: tuple, args: tuple, kwargs: dict
     if not tracked:
         if out is not None and out.__class__ in TENSOR_TYPES:
             _before_write(out)
-        ans = func(*raws, **kw)
+        try:
+            ans = func(*raws, **kw)
+        except Exception as e:
+            _explain_failure(e, func, raws)
+            raise
         if out is not None:
             if out.__class__ in TENSOR_TYPES:
                 mark_mutated(out, None)
@@ -665,7 +743,11 @@ def array_function(self: Any, func: Any, types: tuple, args: tuple, kwargs: dict
         raise UnsupportedArgument(
             f"{lookup_name(func)}: a differentiated array was passed inside a keyword "
             "argument the rule cannot differentiate; pass it positionally")
-    ans = func(*raws, **kw)
+    try:
+        ans = func(*raws, **kw)
+    except Exception as e:
+        _explain_failure(e, func, raws)
+        raise
     if rule.multi:
         pass
     elif not hasattr(ans, "dtype") or ans.dtype.kind not in "fc":
@@ -695,18 +777,28 @@ def getitem(self: Any, idx: Any) -> Any:
         _refresh(self)
     raw = self._raw
     ridx = _raw_index(idx)
+    if raw.__class__ is not _ndarray:
+        _check_index_device(raw, ridx, None)
     ans = raw[ridx]
     node = self._node
     if node is None or not STATE.recording:
         out = wrap(ans)
-        if ans.__class__ is _ndarray and ans.base is not None:
+        if (ans.__class__ is _ndarray or ans.__class__ in _RAW_CLS) and ans.base is not None:
             _link_plain_view(out, self, ridx)
         return out
     if ans.__class__ is not _ndarray:
-        ans = _asarray(ans)
+        ans = _other_raw(ans)[0]
     if ans.dtype.kind not in "fc":
         return wrap(ans)
     return _record(RULES[operator.getitem], (raw, ridx), (node, None), None, ans, (self, idx))
+
+
+def _check_index_device(raw: Any, ridx: Any, value: Any) -> None:
+    """A device array indexed with (or assigned) host arrays: CuPy would copy them silently."""
+    for v in (ridx if ridx.__class__ is tuple else (ridx,)) + (value,):
+        if isinstance(v, _ndarray) and v.ndim:
+            _explain_failure(TypeError("host array used with a device array"),
+                             operator.getitem, (raw, v))
 
 
 def _link_plain_view(out: Any, base: Any, ridx: Any) -> None:
@@ -730,19 +822,30 @@ def setitem(self: Any, idx: Any, value: Any) -> None:
         rvalue = value
     if self._base is not None:
         _refresh(self)
+    if self._raw.__class__ is not _ndarray:
+        _check_index_device(self._raw, ridx, rvalue)
     node = self._node
     recording = STATE.recording
     if recording and (node is not None or vnode is not None):
         rule = RULES[operator.setitem]
-        if vnode is not None and isinstance(rvalue, _ndarray) and \
+        if vnode is not None and (isinstance(rvalue, _ndarray) or
+                                  rvalue.__class__ in _RAW_CLS) and \
                 np.may_share_memory(rvalue, self._raw):
             rvalue = rvalue.copy()
         _before_write(self)
-        self._raw[ridx] = rvalue
+        try:
+            self._raw[ridx] = rvalue
+        except Exception as e:
+            _explain_failure(e, operator.setitem, (self._raw, rvalue))
+            raise
         new = Node(rule, (node, None, vnode), (Meta(self._raw), ridx, None), None, None,
                    self.shape, self.dtype, _EPOCH[0])
         mark_mutated(self, new)
         return
     _before_write(self)
-    self._raw[ridx] = rvalue
+    try:
+        self._raw[ridx] = rvalue
+    except Exception as e:
+        _explain_failure(e, operator.setitem, (self._raw, rvalue))
+        raise
     mark_mutated(self, None)

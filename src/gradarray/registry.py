@@ -77,8 +77,8 @@ class Rule:
     the backward pass, given which inputs need gradients.
     """
 
-    __slots__ = ("name", "vjps", "elementwise", "uses", "_plans", "view", "multi",
-                 "signature", "inplace", "varargs", "key")
+    __slots__ = ("name", "vjps", "elementwise", "_uses", "_plans", "view", "multi",
+                 "_signature", "inplace", "varargs", "key")
 
     def __init__(self, name: str, vjps: tuple, elementwise: bool = False, view: bool = False,
                  multi: bool = False, inplace: bool = False, varargs: bool = False) -> None:
@@ -90,21 +90,37 @@ class Rule:
         self.view = view
         self.multi = multi
         self.inplace = inplace
-        skip = 0 if elementwise else 1  # vjp(g, ans, *args); partial(ans, *args)
-        # uses[i]: (reads ans, reads arg j...) for the rule of argument i (None: all).
-        self.uses = tuple(None if fn is None else _used_params(fn, skip) for fn in vjps)
+        # Derived lazily, on the first recording: scanning bytecode and building signatures
+        # for every rule at import would cost most of gradarray's import time.
+        self._uses: tuple | None = None
+        self._signature: Any = False
         self._plans: dict = {}
-        # For moving Tensors given by keyword to their positional slot (rare path).
-        self.signature = None
-        for fn in vjps:
-            if fn is not None:
-                try:
-                    sig = inspect.signature(fn)
-                except (TypeError, ValueError):
+
+    @property
+    def uses(self) -> tuple:
+        """uses[i]: (level of ans, levels of the args) read by the rule of argument i."""
+        if self._uses is None:
+            skip = 0 if self.elementwise else 1  # vjp(g, ans, *args); partial(ans, *args)
+            self._uses = tuple(None if fn is None else _used_params(fn, skip)
+                               for fn in self.vjps)
+        return self._uses
+
+    @property
+    def signature(self) -> inspect.Signature | None:
+        """The rule's parameters after (g, ans): NumPy's, for binding keyword arguments."""
+        if self._signature is False:
+            self._signature = None
+            skip = 0 if self.elementwise else 1
+            for fn in self.vjps:
+                if fn is not None:
+                    try:
+                        sig = inspect.signature(fn)
+                    except (TypeError, ValueError):
+                        break
+                    params = list(sig.parameters.values())[skip + 1:]
+                    self._signature = inspect.Signature(params)
                     break
-                params = list(sig.parameters.values())[skip + 1:]
-                self.signature = inspect.Signature(params)
-                break
+        return self._signature
 
     def vjp_for(self, pos: int) -> Callable | None:
         """The rule for positional argument ``pos`` (the last one repeats for ``varargs``)."""
@@ -159,6 +175,23 @@ class Rule:
 RULES: dict[Any, Rule] = {}
 NONDIFF: set = set()
 COMPOSITES: dict[Any, Callable] = {}
+# (module that triggers it, rule module to import): loaded by ``load_lazy_rules``.
+LAZY_RULES: list[tuple[str, str]] = []
+
+
+def load_lazy_rules() -> bool:
+    """Import the rule modules whose trigger module has been imported; True if any was."""
+    import importlib
+    import sys
+
+    loaded = False
+    for entry in list(LAZY_RULES):
+        trigger, module = entry
+        if trigger in sys.modules:
+            LAZY_RULES.remove(entry)
+            importlib.import_module(module)
+            loaded = True
+    return loaded
 
 
 def lookup_name(key: Any) -> str:

@@ -248,6 +248,13 @@ class Tensor(np.ndarray):
     def choose(self, choices: Any, out: Any = None, mode: str = "raise") -> Tensor:
         return np.choose(self, choices, out=out, mode=mode)
 
+    def to_device(self, device: Any, /, *, stream: Any = None) -> Tensor:
+        """A copy on ``device`` (``"cpu"``, ``"cuda"``, ``"cuda:1"``); recorded, so gradients
+        flow back to this device.  Returns ``self`` when it is on ``device`` already."""
+        from .devices import to_device
+
+        return to_device(self, device, stream=stream)
+
 
 def _rebuild(raw: np.ndarray, cls: type) -> Tensor:
     t = raw.view(cls)
@@ -277,16 +284,26 @@ def tensor(data: Any, dtype: Any = None, *, device: Any = None) -> Tensor:
     >>> ga.tensor([1, 2.5], dtype="float32")
     Tensor([1. , 2.5], dtype=float32)
     """
-    if device is not None and str(device) != "cpu":
+    if device is not None:
         from .devices import to_device
 
         return to_device(tensor(data, dtype), device)
     if isinstance(data, Tensor):
         return np.array(data, dtype=dtype, copy=True)
+    if not isinstance(data, np.ndarray) and _on_gpu(data):
+        from .devices import device_array
+
+        return device_array(data, dtype, copy=True)
     if isinstance(data, (list, tuple)) and _contains_tracked(data):
         out = np.stack([tensor(d) if not isinstance(d, Tensor) else d for d in data])
         return out if dtype is None else np.astype(out, dtype)
     return _dispatch.wrap(np.array(data, dtype=dtype))
+
+
+def _on_gpu(data: Any) -> bool:
+    """A GPU Tensor or a CuPy array (checked without importing CuPy)."""
+    c = data.__class__
+    return c in _dispatch.TENSOR_TYPES or c.__module__.startswith("cupy")
 
 
 def _contains_tracked(data: Any) -> bool:
@@ -304,10 +321,14 @@ def asarray(data: Any, dtype: Any = None, *, copy: bool | None = None,
 
     A Tensor that is being recorded stays recorded (a dtype change is a recorded cast).
     """
-    if device is not None and str(device) != "cpu":
+    if device is not None:
         from .devices import to_device
 
         return to_device(asarray(data, dtype, copy=copy), device)
+    if not isinstance(data, np.ndarray) and _on_gpu(data):
+        from .devices import device_array  # a CuPy array or GPU Tensor stays on its GPU
+
+        return device_array(data, dtype, copy=copy)
     if isinstance(data, Tensor):
         if dtype is not None and np.dtype(dtype) != data.dtype:
             return np.astype(data, dtype)

@@ -48,7 +48,9 @@ elementwise(np.fabs, lambda ans, x: np.sign(x))
 
 # ----- Products and quotients -----
 elementwise(np.multiply, lambda ans, x, y: y, lambda ans, x, y: x)
-elementwise(np.divide, lambda ans, x, y: 1 / y, lambda ans, x, y: -ans / y)
+# -x / y**2 rather than -ans / y: keeping the output would forbid writing into it in place,
+# which library code does (scipy.stats.zscore).
+elementwise(np.divide, lambda ans, x, y: 1 / y, lambda ans, x, y: -x / (y * y))
 elementwise(np.reciprocal, lambda ans, x: -ans * ans)
 elementwise(np.square, lambda ans, x: 2 * x)
 
