@@ -134,6 +134,15 @@ def _replace_in(seq: Any, path: tuple, fn: Callable) -> Any:
     return seq
 
 
+def _is_device_raw(a: Any) -> bool:
+    # A GPU (CuPy) array, known without importing CuPy; Tensors are never saved raw values.
+    return type(a).__module__.startswith("cupy") and hasattr(a, "__cuda_array_interface__")
+
+
+def _is_raw(a: Any) -> bool:
+    return isinstance(a, np.ndarray) or _is_device_raw(a)
+
+
 def _rebuild(node: Node, wrap: Callable) -> tuple:
     """Saved raw values as Tensors connected to their nodes, so rules record (higher order)."""
     parents = node.parents
@@ -145,14 +154,14 @@ def _rebuild(node: Node, wrap: Callable) -> tuple:
         else:
             pos, sub = slots[i]
         if sub is None:
-            if isinstance(args[pos], np.ndarray):
+            if _is_raw(args[pos]):
                 args[pos] = wrap(args[pos], p)
         elif args[pos] is not None:  # a list the rule never reads is not saved
             args[pos] = _replace_in(args[pos], sub, lambda raw, p=p: wrap(raw, p)
-                                    if isinstance(raw, np.ndarray) else raw)
+                                    if _is_raw(raw) else raw)
     # Untracked arrays among the args become plain Tensors too (same type everywhere).
     for j, a in enumerate(args):
-        if type(a) is np.ndarray:
+        if type(a) is np.ndarray or _is_device_raw(a):
             args[j] = wrap(a, None)
     ans = node.ans
     if ans is not None:
