@@ -151,3 +151,11 @@ def _copyto(x, y, where=True):
     z = x * 1.0
     np.copyto(z, y, where=where)
     return z
+
+
+CASES += [
+    Case(np.full_like, lambda a, v: np.full_like(a, v) * a, (arrays((2, 3)), arrays(()))),
+    Case(np.linspace, lambda a, b: np.linspace(a, b, 5), (arrays(()), arrays(()))),
+    Case(np.linspace, lambda a, b: np.linspace(a, b, 4, endpoint=False, axis=-1),
+         (arrays((2,)), arrays((2,))), name="linspace-array-endpoints"),
+]

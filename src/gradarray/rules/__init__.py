@@ -9,6 +9,7 @@ from ..registry import LAZY_RULES
 from . import (  # noqa: F401
     calculus,
     contractions,
+    creation,
     elementwise,
     fft,
     indexing,
