@@ -242,10 +242,10 @@ def _device_name(x: Any) -> str | None:
     if c in TENSOR_TYPES:
         x = x._raw
         c = x.__class__
-    if isinstance(x, (_ndarray, _generic)):
-        return "cpu"
     cls = _RAW_CLS.get(c)
-    return None if cls is None else cls._device_name(x)
+    if cls is not None:
+        return cls._device_name(x)
+    return "cpu" if isinstance(x, (_ndarray, _generic)) else None
 
 
 def _explain_failure(exc: Exception, func: Any, values: Any) -> None:
