@@ -431,8 +431,12 @@ def _quantile_positions(n, q, method):
     return lo, hi, gamma, np.where(outside, 0, slope)
 
 
-def _quantile_setup(a, q, axis, method, skip_nan, weights, interpolation):
+def _quantile_setup(a, q, axis, method, skip_nan, overwrite_input, weights, interpolation):
     """Flatten to (m, n) and locate the order statistics each output interpolates."""
+    if overwrite_input:
+        raise UnsupportedArgument(
+            "overwrite_input=True let NumPy reorder the input that the gradient needs; "
+            "pass overwrite_input=False")
     if weights is not None:
         raise UnsupportedArgument("quantiles with weights= have no derivative rule")
     if interpolation is not None:
@@ -448,11 +452,11 @@ def _quantile_setup(a, q, axis, method, skip_nan, weights, interpolation):
     return xf, moved, axes, rows, order[rows, lo], order[rows, hi], gamma, slope
 
 
-def _quantile_grad(g, a, q, axis, keepdims, method, skip_nan, weights=None,
-                   interpolation=None):
+def _quantile_grad(g, a, q, axis, keepdims, method, skip_nan, overwrite_input,
+                   weights=None, interpolation=None):
     # Ties share the gradient equally among the tied elements.
     xf, moved, axes, rows, ilo, ihi, gamma, _ = _quantile_setup(
-        a, q, axis, method, skip_nan, weights, interpolation)
+        a, q, axis, method, skip_nan, overwrite_input, weights, interpolation)
     dt = xf.dtype
     w_lo = _weights(xf == xf[rows, ilo], dt)
     w_hi = _weights(xf == xf[rows, ihi], dt)
@@ -462,62 +466,69 @@ def _quantile_grad(g, a, q, axis, keepdims, method, skip_nan, weights=None,
     return _from_last(r, moved, axes, a.ndim)
 
 
-def _quantile_q_grad(g, a, q, axis, method, skip_nan, scale, weights=None,
+def _quantile_q_grad(g, a, q, axis, method, skip_nan, scale, overwrite_input, weights=None,
                      interpolation=None):
     xf, moved, axes, rows, ilo, ihi, gamma, slope = _quantile_setup(
-        a, np.multiply(q, scale), axis, method, skip_nan, weights, interpolation)
+        a, np.multiply(q, scale), axis, method, skip_nan, overwrite_input, weights,
+        interpolation)
     d = (xf[rows, ihi] - xf[rows, ilo]) * slope * scale
     return np.reshape(np.sum(np.reshape(g, ilo.shape) * d, axis=(1, 2)), np.shape(q))
 
 
 def percentile_vjp(g, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
                    keepdims=False, *, weights=None, interpolation=None):
-    return _quantile_grad(g, a, np.multiply(q, 0.01), axis, keepdims, method, False, weights,
-                          interpolation)
+    return _quantile_grad(g, a, np.multiply(q, 0.01), axis, keepdims, method, False,
+                          overwrite_input, weights, interpolation)
 
 
 def percentile_vjp_q(g, ans, a, q, axis=None, out=None, overwrite_input=False,
                      method="linear", keepdims=False, *, weights=None, interpolation=None):
-    return _quantile_q_grad(g, a, q, axis, method, False, 0.01, weights, interpolation)
+    return _quantile_q_grad(g, a, q, axis, method, False, 0.01, overwrite_input, weights,
+                            interpolation)
 
 
 def quantile_vjp(g, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
                  keepdims=False, *, weights=None, interpolation=None):
-    return _quantile_grad(g, a, q, axis, keepdims, method, False, weights, interpolation)
+    return _quantile_grad(g, a, q, axis, keepdims, method, False,
+                          overwrite_input, weights, interpolation)
 
 
 def quantile_vjp_q(g, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
                    keepdims=False, *, weights=None, interpolation=None):
-    return _quantile_q_grad(g, a, q, axis, method, False, 1.0, weights, interpolation)
+    return _quantile_q_grad(g, a, q, axis, method, False, 1.0, overwrite_input, weights,
+                            interpolation)
 
 
 def nanpercentile_vjp(g, ans, a, q, axis=None, out=None, overwrite_input=False,
                       method="linear", keepdims=False, *, weights=None, interpolation=None):
-    return _quantile_grad(g, a, np.multiply(q, 0.01), axis, keepdims, method, True, weights,
-                          interpolation)
+    return _quantile_grad(g, a, np.multiply(q, 0.01), axis, keepdims, method, True,
+                          overwrite_input, weights, interpolation)
 
 
 def nanpercentile_vjp_q(g, ans, a, q, axis=None, out=None, overwrite_input=False,
                         method="linear", keepdims=False, *, weights=None, interpolation=None):
-    return _quantile_q_grad(g, a, q, axis, method, True, 0.01, weights, interpolation)
+    return _quantile_q_grad(g, a, q, axis, method, True, 0.01, overwrite_input, weights,
+                            interpolation)
 
 
 def nanquantile_vjp(g, ans, a, q, axis=None, out=None, overwrite_input=False,
                     method="linear", keepdims=False, *, weights=None, interpolation=None):
-    return _quantile_grad(g, a, q, axis, keepdims, method, True, weights, interpolation)
+    return _quantile_grad(g, a, q, axis, keepdims, method, True,
+                          overwrite_input, weights, interpolation)
 
 
 def nanquantile_vjp_q(g, ans, a, q, axis=None, out=None, overwrite_input=False,
                       method="linear", keepdims=False, *, weights=None, interpolation=None):
-    return _quantile_q_grad(g, a, q, axis, method, True, 1.0, weights, interpolation)
+    return _quantile_q_grad(g, a, q, axis, method, True, 1.0, overwrite_input, weights,
+                            interpolation)
 
 
 def median_vjp(g, ans, a, axis=None, out=None, overwrite_input=False, keepdims=False):
-    return _quantile_grad(g, a, 0.5, axis, keepdims, "linear", False)
+    return _quantile_grad(g, a, 0.5, axis, keepdims, "linear", False, overwrite_input)
 
 
 def nanmedian_vjp(g, ans, a, axis=None, out=None, overwrite_input=False, keepdims=False):
-    return _quantile_grad(g, a, 0.5, axis, keepdims, "linear", True)
+    return _quantile_grad(g, a, 0.5, axis, keepdims, "linear", True, overwrite_input)
 
 
 defvjp(np.percentile, percentile_vjp, percentile_vjp_q)
