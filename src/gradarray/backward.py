@@ -250,10 +250,12 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
                     gi = g * d
                 elif dc is complex:
                     gi = g * d.conjugate()
-                elif d.dtype.kind != "c":
-                    gi = g * d
                 else:
-                    gi = g * np.conj(d)
+                    dt = getattr(d, "dtype", None)
+                    if dt is None:  # a list operand, e.g. x * [1.0, 2.0]
+                        d = np.asarray(d)
+                        dt = d.dtype
+                    gi = g * np.conj(d) if dt.kind == "c" else g * d
             else:
                 kwargs = node.kwargs
                 gi = fn(g, ans, *args, **kwargs) if kwargs else fn(g, ans, *args)

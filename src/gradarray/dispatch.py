@@ -416,7 +416,9 @@ def _ufunc_general(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) ->
     if method == "at":
         return _ufunc_at(ufunc, inputs, raws, nodes, kwargs)
     if out is not None or where is not True:
-        kw = {k: v for k, v in kwargs.items() if k not in ("out", "where")}
+        # where= of reduce/accumulate selects inputs: it stays with the call.
+        drop = ("out", "where") if method == "__call__" else ("out",)
+        kw = {k: v for k, v in kwargs.items() if k not in drop}
         r = getattr(ufunc, method)(*inputs, **kw)
         if isinstance(r, tuple):
             if out is None:
@@ -671,7 +673,10 @@ def _has_tracked(seq: Any) -> bool:
 
 
 def _positional(rule: Rule, func: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
-    """Move Tensors passed by keyword to their positional slots (rare path)."""
+    """Move Tensors passed by keyword to their positional slots (rare path).
+
+    Only what the caller gave is passed on: defaults fill the gaps before a moved argument.
+    """
     sig = rule.signature
     if sig is None:
         raise UnsupportedArgument(
@@ -680,23 +685,25 @@ def _positional(rule: Rule, func: Any, args: tuple, kwargs: dict) -> tuple[tuple
         bound = sig.bind(*args, **kwargs)
     except TypeError as e:
         raise UnsupportedArgument(f"{lookup_name(func)}: {e}") from None
-    bound.apply_defaults()
+    given = bound.arguments
+    positional = [p for p in sig.parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    last = max((i for i, p in enumerate(positional) if p.name in given), default=-1)
     new_args = []
-    new_kw = {}
-    positional = True
-    for name, p in sig.parameters.items():
-        v = bound.arguments[name]
-        if p.kind == p.VAR_POSITIONAL:
-            new_args.extend(v)
-            continue
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and positional:
-            new_args.append(v)
-        elif p.kind == p.VAR_KEYWORD:
-            new_kw.update(v)
+    for p in positional[:last + 1]:
+        if p.name in given:
+            new_args.append(given[p.name])
+        elif p.default is not p.empty:
+            new_args.append(p.default)
         else:
-            positional = False
-            new_kw[name] = v
-    # Trailing defaults that are not arrays may stay keywords.
+            raise UnsupportedArgument(f"{lookup_name(func)}: missing argument {p.name!r}")
+    new_kw = {k: v for k, v in given.items()
+              if k not in {p.name for p in positional[:last + 1]}}
+    for p in sig.parameters.values():
+        if p.kind == p.VAR_POSITIONAL and p.name in new_kw:
+            new_args.extend(new_kw.pop(p.name))
+        elif p.kind == p.VAR_KEYWORD and p.name in new_kw:
+            new_kw.update(new_kw.pop(p.name))
     return tuple(new_args), new_kw
 
 
