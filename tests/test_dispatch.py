@@ -33,7 +33,7 @@ NOT_COMPUTING = {
 }
 # Raw memory access, documented as outside recording (docs/limitations): reinterpreting
 # bytes, flat iteration, resizing in place.
-RAW_ACCESS = {"byteswap", "getfield", "setfield", "flat", "resize"}
+RAW_ACCESS = {"byteswap", "getfield", "setfield", "resize"}
 
 
 def test_every_ndarray_method_is_classified():
@@ -76,3 +76,16 @@ def test_every_ufunc_is_classified():
     # These have no meaningful derivative rule; they raise NoRuleError on recorded input.
     allowed = {"isnat", "clip", "_ones_like"}
     assert set(missing) <= allowed, set(missing) - allowed
+
+
+def test_flat_reads_and_writes_are_recorded():
+    def f(x):
+        y = x * 1.0
+        y.flat[1] = x.flat[0] * 3
+        return np.sum(y * y) + np.sum(list(y.flat)[3])
+
+    x = ga.tensor([[1.0, 2.0], [3.0, 4.0]])
+    g = ga.grad(f)(x)
+    # y = [[1, 3], [3, 4]]: d/dx00 = 2*1 + 2*3*3, x01 overwritten, d/dx11 = 2*4 + 1
+    np.testing.assert_allclose(g.numpy(), [[20.0, 0.0], [6.0, 9.0]])
+    assert len(x.flat) == 4

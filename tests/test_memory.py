@@ -220,8 +220,6 @@ def test_raw_escape_hatches_are_reported_in_debug_mode(mutate):
         ga.set_debug(False)
 
 
-@pytest.mark.xfail(strict=True, reason="Tensor.flat is not overridden in tensor.py: writes "
-                                       "through it bypass the version counter")
 def test_write_through_flat_is_noticed():
     with pytest.raises(ga.MutatedSavedTensorError):
         _saved_y_then(lambda y: y.flat.__setitem__(0, 5.0))

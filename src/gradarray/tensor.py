@@ -111,6 +111,11 @@ class Tensor(np.ndarray):
     def imag(self) -> Tensor:
         return np.imag(self)
 
+    @property
+    def flat(self) -> _Flat:
+        """A 1-D view in C order whose reads and writes are recorded (ndarray.flat's are not)."""
+        return _Flat(self)
+
     def reshape(self, *shape: Any, order: str = "C", copy: bool | None = None) -> Tensor:
         if len(shape) == 1:
             shape = shape[0]
@@ -256,6 +261,29 @@ class Tensor(np.ndarray):
         return to_device(self, device, stream=stream)
 
 
+class _Flat:
+    """``Tensor.flat``: indexing in C order, through recorded getitem/setitem."""
+
+    __slots__ = ("_t",)
+
+    def __init__(self, t: Tensor) -> None:
+        self._t = t
+
+    def __len__(self) -> int:
+        return self._t.size
+
+    def __iter__(self):
+        return iter(np.ravel(self._t))
+
+    def __getitem__(self, idx: Any) -> Tensor:
+        return np.ravel(self._t)[idx]
+
+    def __setitem__(self, idx: Any, value: Any) -> None:
+        t = self._t
+        positions = np.arange(t.size).reshape(-1)[idx]
+        t[np.unravel_index(positions, t.shape)] = value
+
+
 def _rebuild(raw: np.ndarray, cls: type) -> Tensor:
     t = raw.view(cls)
     t._raw = raw
@@ -290,7 +318,7 @@ def tensor(data: Any, dtype: Any = None, *, device: Any = None) -> Tensor:
         return to_device(tensor(data, dtype), device)
     if isinstance(data, Tensor):
         return np.array(data, dtype=dtype, copy=True)
-    if not isinstance(data, np.ndarray) and _on_gpu(data):
+    if not isinstance(data, Tensor) and _on_gpu(data):
         from .devices import device_array
 
         return device_array(data, dtype, copy=True)
@@ -325,7 +353,7 @@ def asarray(data: Any, dtype: Any = None, *, copy: bool | None = None,
         from .devices import to_device
 
         return to_device(asarray(data, dtype, copy=copy), device)
-    if not isinstance(data, np.ndarray) and _on_gpu(data):
+    if not isinstance(data, Tensor) and _on_gpu(data):
         from .devices import device_array  # a CuPy array or GPU Tensor stays on its GPU
 
         return device_array(data, dtype, copy=copy)
