@@ -227,6 +227,7 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
                       for k, x in enumerate(g))
         slots = node.slots
         elementwise = rule.elementwise
+        d = None
         vjps = rule.vjps
         i = -1
         for p in node.parents:
@@ -282,4 +283,7 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
         if not retain:
             node.args = node.ans = None
             node.epoch = FREED
+        # Drop this node's temporaries now, not when the next node overwrites them: a large
+        # derivative kept alive by a stale local costs a whole array of peak memory.
+        g = gi = d = args = ans = None
     return [results.get(s) for s in sources]

@@ -1,0 +1,3 @@
+"""Benchmark workloads: each module has ``run(adapter, cfg) -> dict`` (see ``cell.py``)."""
+
+NAMES = ("seed", "opchain", "mlp", "large", "wide", "firstcall")
