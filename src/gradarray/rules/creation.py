@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import defvjp, nondiff
+from ..registry import composite, defvjp, nondiff
 
 nondiff(np.zeros_like, np.ones_like, np.empty_like, np.zeros, np.ones, np.empty, np.full,
         np.arange, np.eye, np.identity, np.tri)
 
 
-def _no_gradient(g, ans, *args, **kwargs):
-    # The template array gives only shape and dtype: its gradient is zero.
-    return None
-
-
-defvjp(np.full_like, _no_gradient,
-       lambda g, ans, a, fill_value, dtype=None, order="K", subok=True, shape=None, *,
-       device=None: g)
+@composite(np.full_like)
+def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, device=None):
+    # The template gives only shape and dtype; a recorded fill value is written with a
+    # recorded setitem, so its gradient flows while a constant fill stays untracked.
+    kw = {} if device is None else {"device": device}
+    out = np.empty_like(a, dtype=dtype, order=order, subok=subok, shape=shape, **kw)
+    out[...] = fill_value
+    return out
 
 
 def _linspace_steps(ans, num, endpoint, axis):
