@@ -278,3 +278,14 @@ def test_check_grads_catches_a_wrong_rule():
 def test_numerical_jvp_helper():
     v = numerical_jvp(np.sin, [np.array([0.0])], [np.array([1.0])])
     assert v[0] == pytest.approx(1.0)
+
+
+def test_list_of_numbers_is_an_array_argument():
+    g = ga.grad(lambda x: np.sum(np.sin(x)))([0.0, 1.0])
+    np.testing.assert_allclose(g.numpy(), np.cos([0.0, 1.0]))
+
+
+def test_lost_tape_warns_instead_of_a_silent_zero():
+    with pytest.warns(ga.UnconnectedGradientWarning, match="set_debug"):
+        g = ga.grad(lambda x: np.sum(np.sin(np.asarray(x))))(ga.tensor([1.0]))
+    np.testing.assert_array_equal(g.numpy(), [0.0])

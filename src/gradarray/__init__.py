@@ -7,21 +7,30 @@ NumPy calls on it run eagerly and are recorded while a gradient is being compute
 from __future__ import annotations
 
 from . import rules as _rules  # noqa: F401  (fills the registry)
+from . import testing, train
 from ._debug import LostTapeWarning, set_debug
 from ._state import is_recording
+from .custom import custom_gradient, custom_vjp, primitive
 from .errors import (
     DeviceMismatchError,
     GradarrayError,
     GraphFreedError,
     MutatedSavedTensorError,
-    NoRuleError,
     NonDifferentiableError,
+    NoRuleError,
     UnsupportedArgument,
 )
 from .registry import composite, defvjp, elementwise, nondiff
+from .tape import GradientTape
 from .tensor import Tensor, asarray, tensor
-from . import testing
+from .tfe import (
+    gradients_function,
+    implicit_gradients,
+    implicit_value_and_gradients,
+    value_and_gradients_function,
+)
 from .transforms import (
+    UnconnectedGradientWarning,
     grad,
     hessian,
     jacfwd,
@@ -34,15 +43,6 @@ from .transforms import (
     vjp,
 )
 from .variables import Variable
-from .tfe import (
-    gradients_function,
-    implicit_gradients,
-    implicit_value_and_gradients,
-    value_and_gradients_function,
-)
-from .tape import GradientTape
-from .custom import custom_gradient, custom_vjp, primitive
-from . import train
 
 __version__ = "0.1.0"
 
@@ -53,7 +53,7 @@ __all__ = [
     "defvjp", "elementwise", "nondiff", "composite",
     "GradarrayError", "NoRuleError", "UnsupportedArgument", "MutatedSavedTensorError",
     "GraphFreedError", "NonDifferentiableError", "DeviceMismatchError", "LostTapeWarning",
-    "set_debug",
+    "set_debug", "UnconnectedGradientWarning",
     "Variable", "gradients_function", "value_and_gradients_function", "implicit_gradients",
     "implicit_value_and_gradients", "GradientTape", "custom_gradient", "custom_vjp",
     "primitive", "train",

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import dispatch as _dispatch
+from ._state import is_recording
 
 __all__ = ["Tensor", "tensor", "asarray"]
 
@@ -272,11 +273,18 @@ class _Flat:
     def __len__(self) -> int:
         return self._t.size
 
-    def __iter__(self):
-        return iter(np.ravel(self._t))
+    def _recorded(self) -> bool:
+        return self._t._node is not None and is_recording()
 
-    def __getitem__(self, idx: Any) -> Tensor:
-        return np.ravel(self._t)[idx]
+    def __iter__(self):
+        # Untracked, it yields NumPy scalars as ndarray.flat does (pytest.approx relies on it).
+        return iter(np.ravel(self._t)) if self._recorded() else iter(self._t._raw.flat)
+
+    def __getitem__(self, idx: Any) -> Any:
+        if self._recorded():
+            return np.ravel(self._t)[idx]
+        out = self._t._raw.flat[idx]
+        return _dispatch.wrap(out) if isinstance(out, np.ndarray) else out
 
     def __setitem__(self, idx: Any, value: Any) -> None:
         t = self._t

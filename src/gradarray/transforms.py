@@ -18,7 +18,7 @@ from . import _state
 from ._state import STATE
 from ._tree import tree_flatten, tree_unflatten
 from .backward import backward
-from .dispatch import wrap
+from .dispatch import TENSOR_TYPES, wrap
 from .errors import NonDifferentiableError
 from .graph import Node, leaf
 from .registry import Rule
@@ -54,7 +54,7 @@ def make_source(x: Any, what: str = "argument") -> Tensor:
     When ``x`` is itself recorded by an outer computation the source is an identity of it,
     so the gradient found here stays differentiable there (higher order).
     """
-    if not isinstance(x, Tensor):
+    if not isinstance(x, Tensor) and x.__class__ not in TENSOR_TYPES:  # (GPU Tensors)
         if isinstance(x, (bool, np.bool_)) or (
                 isinstance(x, np.ndarray) and x.dtype.kind not in "fc"):
             raise NonDifferentiableError(_int_message(what, np.asarray(x).dtype))
@@ -78,7 +78,7 @@ def _int_message(what: str, dtype: Any) -> str:
 
 
 def _as_output(out: Any, fname: str) -> Tensor:
-    if isinstance(out, Tensor):
+    if isinstance(out, Tensor) or out.__class__ in TENSOR_TYPES:
         return out
     if isinstance(out, (float, int, complex, np.ndarray, np.generic)) and \
             not isinstance(out, (bool, np.bool_)):
@@ -86,6 +86,13 @@ def _as_output(out: Any, fname: str) -> Tensor:
     raise TypeError(
         f"{fname} must return an array (a gradarray Tensor or a NumPy array or scalar), "
         f"got {type(out).__name__}; return e.g. np.sum(...) of your result")
+
+
+def _is_number_list(x: Any) -> bool:
+    if x.__class__ not in (list, tuple) or not x:
+        return False
+    return all(isinstance(e, (int, float, complex)) and not isinstance(e, bool) or
+               _is_number_list(e) for e in x)
 
 
 def trace_call(fun: Callable, args: tuple, argnums: Sequence[int], kwargs: dict | None = None
@@ -99,6 +106,10 @@ def trace_call(fun: Callable, args: tuple, argnums: Sequence[int], kwargs: dict 
     sources: list = []
     treedefs = []
     for i in argnums:
+        if _is_number_list(args[i]):
+            # A (nested) list of numbers is an array to NumPy users, not a tree of scalars:
+            # np.sin([a, b]) would convert the scalars and drop their tape.
+            args[i] = asarray(args[i])
         leaves, treedef = tree_flatten(args[i])
         new = []
         for x in leaves:
@@ -119,11 +130,29 @@ def _ones_like(out: Tensor, create_graph: bool) -> Any:
     return wrap(one) if create_graph else one
 
 
+class UnconnectedGradientWarning(UserWarning):
+    """The differentiated output does not depend on any differentiated input."""
+
+
+def _warn_unconnected() -> None:
+    import warnings
+
+    from ._debug import user_frame
+
+    fn, line = user_frame()
+    warnings.warn_explicit(
+        "the output does not depend on the differentiated arguments, so the gradient is "
+        "zero; if that is unexpected, the recording was probably lost on the way (np.asarray, "
+        "np.array, a plain ndarray buffer, float(...)): run with gradarray.set_debug(True) to "
+        "see where", UnconnectedGradientWarning, fn, line)
+
+
 def gradient_of(out: Tensor, nodes: list, sources: list, out_grad: Any = None, *,
                 retain: bool = False) -> list:
     """Gradients of ``out`` for each source node (zeros where unconnected), as Tensors."""
     create_graph = STATE.recording
     if out._node is None:
+        _warn_unconnected()
         grads: list = [None] * len(nodes)
     else:
         if out_grad is None:
@@ -138,15 +167,16 @@ def gradient_of(out: Tensor, nodes: list, sources: list, out_grad: Any = None, *
     for g, s in zip(grads, sources):
         if g is None:
             result.append(wrap(np.zeros_like(s._raw)))
-        elif isinstance(g, Tensor):
+        elif isinstance(g, Tensor) or g.__class__ in TENSOR_TYPES:
             result.append(g)
         else:
-            result.append(wrap(np.asarray(g)))
+            result.append(wrap(g))   # wrap keeps a device array on its device
     return result
 
 
 def _raw(x: Any) -> Any:
-    return x._raw if isinstance(x, Tensor) else np.asarray(x)
+    # wrap keeps a device (CuPy) array as it is; everything else becomes an ndarray.
+    return x._raw if isinstance(x, Tensor) or x.__class__ in TENSOR_TYPES else wrap(x)._raw
 
 
 def _regroup(grads: list, treedefs: list, argnums: Any) -> Any:
