@@ -16,10 +16,11 @@ from gradarray.testing import check_grads
 
 from . import __name__ as _pkg
 
-CASES = []
+FAMILIES = {}
 for _m in sorted(pkgutil.iter_modules(importlib.import_module(_pkg).__path__)):
     if _m.name.startswith("cases_"):
-        CASES += importlib.import_module(f"{_pkg}.{_m.name}").CASES
+        FAMILIES[_m.name[len("cases_"):]] = importlib.import_module(f"{_pkg}.{_m.name}").CASES
+CASES = [c for cases in FAMILIES.values() for c in cases]
 
 
 def _draw(case, data):
@@ -35,10 +36,7 @@ def _plain(x):
 DTYPES = ["float64", "float32", "complex128"]
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("case", CASES, ids=str)
-@given(data=st.data())
-def test_rule(case, dtype, data):
+def check_case(case, dtype, data):
     if dtype == "float32" and not case.float32:
         pytest.skip("float32 not meaningful for this case")
     if dtype == "complex128" and not case.complex:
@@ -57,6 +55,23 @@ def test_rule(case, dtype, data):
     np.testing.assert_allclose(_plain(g), exp, rtol=1e-6 if dtype != "float32" else 1e-5,
                                atol=1e-12)
     check_grads(case.fn, *args, order=case.order, modes=case.modes)
+
+
+def _family_test(cases):
+    @pytest.mark.parametrize("dtype", DTYPES)
+    @pytest.mark.parametrize("case", cases, ids=str)
+    @given(data=st.data())
+    def test(case, dtype, data):
+        check_case(case, dtype, data)
+
+    return test
+
+
+# One test function per family, not one for all cases: hypothesis' pytest plugin chains a
+# new settings object onto the test function at every parametrized call, and ~1000 calls of
+# one function overflow the recursion limit (hypothesis 6.155).
+for _name, _cases in FAMILIES.items():
+    globals()[f"test_rules_{_name}"] = _family_test(_cases)
 
 
 def test_every_rule_has_a_case():
