@@ -32,6 +32,11 @@ _generic = np.generic
 _PLAIN = {float, int, complex, bool, _ndarray, np.float64, np.float32, np.int64,
           np.complex128, np.bool_, type(None)}
 _nd_ufunc = np.ndarray.__array_ufunc__
+try:  # NumPy >= 2.1: out=... makes a ufunc return a 0-d array, not a NumPy scalar.
+    np.negative(np.float64(1.0), out=...)
+    _ARRAY_OUT = ...
+except TypeError:
+    _ARRAY_OUT = None
 
 
 def bind(cls: type) -> None:
@@ -301,7 +306,7 @@ def array_ufunc(self: Any, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs:
             rb = b
             nb = None
         try:
-            ans = ufunc(ra, rb)
+            ans = ufunc(ra, rb, out=_ARRAY_OUT)
         except Exception as e:
             _explain_failure(e, ufunc, (ra, rb))
             raise
@@ -322,7 +327,7 @@ def array_ufunc(self: Any, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs:
             _refresh(a)
         ra = a._raw
         na = a._node
-        ans = ufunc(ra)
+        ans = ufunc(ra, out=_ARRAY_OUT)
         if na is None or not STATE.recording:
             if ans.__class__ is _ndarray:
                 t = ans.view(_CLS[0])
@@ -338,6 +343,8 @@ def array_ufunc(self: Any, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs:
 
 
 def _late_rule(key: Any) -> Rule | None:
+    if key in NONDIFF:  # the common no-rule case: do not look for lazy rule modules
+        return None
     return RULES.get(key) if load_lazy_rules() else None
 
 
