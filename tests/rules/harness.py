@@ -1,8 +1,8 @@
 """The table of rule cases and the strategies that feed them.
 
 A ``Case`` names the registry key it covers, a function of the differentiable arrays (the
-call under test, with its non-array arguments fixed) and one strategy per array.  The one
-parametrized test in ``test_rules.py`` checks, for every case, float64 and float32 (and
+call under test, with its non-array arguments fixed) and one strategy per array.  The
+parametrized tests in ``test_rules.py`` (one per family) check, for every case, float64 and float32 (and
 complex where ``complex=True``): forward values equal plain NumPy's, and vjp/jvp agree with
 finite differences up to ``order``.
 """
