@@ -8,16 +8,22 @@ time, and users who never touch SciPy should not pay for it.
 from ..registry import LAZY_RULES
 from . import (  # noqa: F401
     calculus,
+    compat,
     contractions,
     creation,
     elementwise,
     fft,
+    functional,
     indexing,
     linalg,
     padding,
+    polynomials,
     reductions,
+    sets,
     shape,
+    statistics,
     ufuncs,
+    utilities,
 )
 
 LAZY_RULES.append(("scipy.special", __name__ + ".special"))

@@ -228,3 +228,65 @@ def sort_complex(a):
     if s.dtype.kind == "c":
         return s
     return np.astype(s, np.complex64 if s.dtype.char in "bhBH" else np.complex128)
+
+
+# ----- Partition: NumPy's values; the gradient follows the permutation that matches a's
+# and the output's stable sorted orders (a bijection, so tied values share nothing twice) -----
+def partition_vjp(g, ans, a, kth, axis=-1, kind="introselect", order=None):
+    if axis is None:
+        return np.reshape(partition_vjp(g, ans, np.ravel(a), kth, -1), a.shape)
+    rank = np.argsort(np.argsort(a, axis=axis, kind="stable"), axis=axis)  # a[i]'s rank
+    slot = np.take_along_axis(np.argsort(ans, axis=axis, kind="stable"), rank, axis=axis)
+    return np.take_along_axis(g, slot, axis=axis)
+
+
+defvjp(np.partition, partition_vjp)
+
+
+# ----- In-place writes through flat positions: recorded setitems, as put/place above -----
+@composite(np.fill_diagonal)
+def fill_diagonal(a, val, wrap=False):
+    if a.ndim < 2:
+        raise ValueError("array must be at least 2-d")
+    end = None
+    if a.ndim == 2:
+        step = a.shape[1] + 1
+        if not wrap:  # a tall matrix's diagonal does not wrap around
+            end = a.shape[1] * a.shape[1]
+    else:
+        if len(set(a.shape)) != 1:
+            raise ValueError("All dimensions of input must be of equal length")
+        step = 1 + sum(int(np.prod(a.shape[:k])) for k in range(1, a.ndim))
+    flat = np.arange(a.size, like=a)[:end:step]
+    v = np.ravel(val)
+    if flat.size and v.size:
+        if v.size != flat.size:  # val repeats (or is cut) along the diagonal, as a.flat
+            v = v[np.arange(flat.size, like=v) % v.size]
+        a[np.unravel_index(flat, a.shape)] = v
+
+
+@composite(np.putmask)
+def putmask(a, mask, values):
+    if np.size(mask) != a.size:
+        raise ValueError("putmask: mask and data must be the same size")
+    flat = np.flatnonzero(mask)
+    v = np.ravel(values)
+    if flat.size and v.size:
+        # values[i % len(values)] goes to flat position i (not to the i-th masked one)
+        a[np.unravel_index(flat, a.shape)] = v[flat % v.size]
+
+
+@composite(np.ix_)
+def ix_(*args):
+    out = []
+    for k, new in enumerate(args):
+        if not isinstance(new, np.ndarray):
+            new = np.asarray(new)
+            if new.size == 0:  # an empty list indexes nothing: integer, not float
+                new = np.astype(new, np.intp)
+        if new.ndim != 1:
+            raise ValueError("Cross index must be 1 dimensional")
+        if new.dtype == bool:
+            new = np.flatnonzero(new)
+        out.append(np.reshape(new, (1,) * k + (new.size,) + (1,) * (len(args) - k - 1)))
+    return tuple(out)

@@ -9,10 +9,12 @@ other one.  Eigen- and singular vectors need distinct eigen-/singular values.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..errors import UnsupportedArgument
-from ..registry import defvjp, nondiff
+from ..registry import composite, defvjp, nondiff
 from ._util import conj, expand_reduced
 
 # ----- Helpers -----
@@ -392,4 +394,69 @@ defvjp(np.linalg.matrix_norm, lambda g, ans, x, /, *, keepdims=False, ord="fro":
        _matrix_norm_grad(g, ans, x, ord, (-2, -1), keepdims))
 
 # ----- No gradient -----
-nondiff(np.linalg.matrix_rank, np.linalg.cond)
+nondiff(np.linalg.matrix_rank)
+
+
+# ----- Composites: tensor inverses and solves as reshaped inv/solve; condition numbers -----
+@composite(np.linalg.tensorinv)
+def tensorinv(a, ind=2):
+    a = np.asanyarray(a)
+    if ind <= 0:
+        raise ValueError("Invalid ind argument.")
+    shape = a.shape
+    ia = np.linalg.inv(np.reshape(a, (math.prod(shape[ind:]), -1)))
+    return np.reshape(ia, shape[ind:] + shape[:ind])
+
+
+@composite(np.linalg.tensorsolve)
+def tensorsolve(a, b, axes=None):
+    a, b = np.asanyarray(a), np.asanyarray(b)
+    an = a.ndim
+    if axes is not None:
+        order = list(range(an))
+        for k in axes:  # the summed axes go last
+            order.remove(k)
+            order.insert(an, k)
+        a = np.transpose(a, order)
+    shape = a.shape[-(an - b.ndim):]
+    n = math.prod(shape)
+    if a.size != n ** 2:
+        raise np.linalg.LinAlgError(
+            "Input arrays must satisfy the requirement "
+            "prod(a.shape[b.ndim:]) == prod(a.shape[:b.ndim])")
+    return np.reshape(np.linalg.solve(np.reshape(a, (n, n)), np.ravel(b)), shape)
+
+
+def _inv_or_nan(x):
+    """inv(x), with NaN matrices where x is singular (NumPy's cond ignores those errors)."""
+    try:
+        return np.linalg.inv(x)
+    except np.linalg.LinAlgError:
+        singular = np.linalg.matrix_rank(x) < x.shape[-1]
+        eye = np.broadcast_to(_eye(x.shape[-1], x), x.shape)
+        safe = np.linalg.inv(np.where(singular[..., None, None], eye, x))
+        return np.where(singular[..., None, None], np.nan, safe)
+
+
+@composite(np.linalg.cond)
+def cond(x, p=None):
+    x = np.asanyarray(x)
+    if x.size == 0 and math.prod(x.shape[-2:]) == 0:
+        raise np.linalg.LinAlgError("cond is not defined on empty arrays")
+    if p is None or p in (2, -2):
+        s = np.linalg.svd(x, compute_uv=False)
+        with np.errstate(all="ignore"):
+            r = s[..., -1] / s[..., 0] if p == -2 else s[..., 0] / s[..., -1]
+    else:
+        if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
+            raise np.linalg.LinAlgError("Last 2 dimensions of the array must be square")
+        with np.errstate(all="ignore"):
+            r = (np.linalg.norm(x, p, axis=(-2, -1))
+                 * np.linalg.norm(_inv_or_nan(x), p, axis=(-2, -1)))
+        real = np.finfo(np.result_type(x.dtype, np.float32)).dtype
+        r = np.astype(r, real, copy=False)
+    # NaN from a singular matrix becomes inf, unless x itself holds NaN.
+    nan = np.isnan(r)
+    if np.any(nan):
+        r = np.where(nan & ~np.any(np.isnan(x), axis=(-2, -1)), np.inf, r)
+    return r
