@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["conj", "normalize_axes", "expand_reduced", "unreduce", "is_complex", "basic_index"]
+__all__ = ["like", "conj", "normalize_axes", "expand_reduced", "unreduce", "is_complex", "basic_index"]
 
 
 def normalize_axes(axis: Any, ndim: int) -> tuple[int, ...]:
@@ -51,3 +51,8 @@ def conj(x: Any) -> Any:
     if dt is None:
         return x.conjugate() if isinstance(x, complex) else x
     return np.conj(x) if dt.kind == "c" else x
+
+
+def like(x: Any) -> Any:
+    """An array to pass as ``like=``: ``x`` itself, or a NumPy scalar made a 0-d array."""
+    return x if hasattr(x, "__array_function__") else np.asarray(x)

@@ -12,7 +12,7 @@ import string
 import numpy as np
 
 from ..registry import composite, defvjp
-from ._util import conj
+from ._util import conj, like
 
 _LETTERS = string.ascii_letters
 
@@ -86,7 +86,7 @@ def _einsum_grad(k: int, subs: list, out: str, operands: list, g, optimize=False
             # Another occurrence of c: an identity links it to the first one.
             new = _fresh(used, 1)[0]
             n = shape[i]
-            ops.append(np.eye(n, dtype=g.dtype, like=g))
+            ops.append(np.eye(n, dtype=g.dtype, like=like(g)))
             terms.append(c + new)
             result.append(new)
             continue
@@ -227,7 +227,7 @@ def cross_vjp(k: int):
         am = np.moveaxis(a, axisa, -1)
         bm = np.moveaxis(b, axisb, -1)
         if am.shape[-1] == 2 and bm.shape[-1] == 2:
-            ez = np.ravel(np.eye(1, 3, k=2, dtype=g.dtype, like=g))
+            ez = np.ravel(np.eye(1, 3, k=2, dtype=g.dtype, like=like(g)))
             gm = np.expand_dims(g, -1) * ez
         else:
             gm = np.moveaxis(g, axisc, -1)
@@ -313,8 +313,8 @@ def linalg_diagonal_vjp(g, ans, x, /, *, offset=0):
     # g lands on x[..., r, r + offset]: rows selected by P, the diagonal by E.
     n, m = x.shape[-2], x.shape[-1]
     k = g.shape[-1]
-    p = np.eye(k, n, k=max(-offset, 0), dtype=g.dtype, like=g)
-    e = np.eye(n, m, k=offset, dtype=g.dtype, like=g)
+    p = np.eye(k, n, k=max(-offset, 0), dtype=g.dtype, like=like(g))
+    e = np.eye(n, m, k=offset, dtype=g.dtype, like=like(g))
     return np.einsum("...d,dr,rc->...rc", g, p, e)
 
 

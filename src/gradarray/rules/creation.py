@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import composite, defvjp, nondiff
+from ._util import like
 
 nondiff(np.zeros_like, np.ones_like, np.empty_like, np.zeros, np.ones, np.empty, np.full,
         np.arange, np.eye, np.identity, np.tri)
@@ -29,7 +30,7 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, d
 def _linspace_steps(ans, num, endpoint, axis):
     """The interpolation weights t (0 at start, 1 at stop), shaped to broadcast on ``axis``."""
     div = (num - 1) if endpoint else num
-    t = np.arange(num, dtype=ans.real.dtype, like=ans) / max(div, 1)
+    t = np.arange(num, dtype=ans.real.dtype, like=like(ans)) / max(div, 1)
     shape = [1] * ans.ndim
     shape[axis] = num
     return np.reshape(t, shape)

@@ -13,7 +13,7 @@ import operator
 import numpy as np
 
 from ..registry import composite, defvjp
-from ._util import basic_index
+from ._util import basic_index, like
 
 
 def _has_int_array(idx):
@@ -199,7 +199,7 @@ def _diagonal_vjp(g, shape, offset, axis1, axis2):
     nd = len(shape)
     axis1, axis2 = axis1 % nd, axis2 % nd
     rest = tuple(s for i, s in enumerate(shape) if i not in (axis1, axis2))
-    k = np.arange(g.shape[-1], like=g)
+    k = np.arange(g.shape[-1], like=like(g))
     gm = np.zeros_like(g, shape=rest + (shape[axis1], shape[axis2]))
     gm[..., k + max(-offset, 0), k + max(offset, 0)] = g
     return np.moveaxis(gm, (-2, -1), (axis1, axis2))

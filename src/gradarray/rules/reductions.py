@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import UnsupportedArgument
 from ..registry import composite, defvjp
-from ._util import conj, expand_reduced, normalize_axes
+from ._util import conj, expand_reduced, like, normalize_axes
 
 # ----------------------------------------------------------------------------- helpers
 
@@ -115,7 +115,7 @@ defvjp(np.nanmean, nanmean_vjp)
 
 
 def trace_vjp(g, ans, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
-    eye = np.eye(a.shape[axis1], a.shape[axis2], offset, dtype=bool, like=g)
+    eye = np.eye(a.shape[axis1], a.shape[axis2], offset, dtype=bool, like=like(g))
     return np.moveaxis(np.expand_dims(g, (-2, -1)) * eye, (-2, -1), (axis1, axis2))
 
 
@@ -362,7 +362,7 @@ def add_reduceat_vjp(g, ans, array, indices, axis=0, dtype=None, out=None):
     start = np.asarray(indices)  # integer positions: constants, never differentiated
     stop = np.concatenate([start[1:], [n]])
     stop = np.where(stop > start, stop, start + 1)
-    pos = np.arange(n, like=g)
+    pos = np.arange(n, like=like(g))
     member = (start[:, None] <= pos) & (pos < stop[:, None])
     r = np.matmul(np.moveaxis(g, axis, -1), member.astype(g.dtype))
     return np.moveaxis(r, -1, axis)

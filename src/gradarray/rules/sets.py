@@ -3,7 +3,8 @@
 The results are values of the inputs, picked by a recorded sort and boolean selections, so
 each gets the gradient of the element it came from (of equal elements, the first in sorted
 order).  intersect1d's values exist only where two inputs tie exactly: no gradient.
-np.unique is not differentiated the same way (shape.py: no gradient).
+np.unique, np.bincount and np.histogram have no rule: on a recorded Tensor they raise
+NoRuleError rather than return values (or weighted counts) whose gradient would be lost.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ def setdiff1d(ar1, ar2, assume_unique=False):
         ar1 = np.ravel(ar1)
     else:
         ar1 = _unique_sorted(ar1)
-        ar2 = np.unique(ar2)  # membership only
-    return ar1[np.isin(ar1, ar2, assume_unique=True, invert=True)]
+    # ar2 is only tested for membership (no gradient): duplicates in it do not matter.
+    return ar1[np.isin(ar1, ar2, invert=True)]
 
 
 @composite(np.setxor1d)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import composite, defvjp, nondiff
+from ._util import like
 
 
 def _flat_index(shape, like):
@@ -267,7 +268,7 @@ def repeat_vjp(g, ans, a, repeats, axis=None):
         r = int(np.ravel(repeats)[0])
         gx = np.sum(np.reshape(g, shape[:ax] + (n, r) + shape[ax + 1:]), axis=ax + 1)
     else:  # per-element counts: scatter-add each copy back to its source
-        src = np.repeat(np.arange(n, like=g), repeats)
+        src = np.repeat(np.arange(n, like=like(g)), repeats)
         gx = np.zeros_like(g, shape=shape)
         np.add.at(gx, (slice(None),) * ax + (src,), g)
     return np.reshape(gx, a.shape)
@@ -280,7 +281,7 @@ defvjp(np.repeat, repeat_vjp)
 def resize_vjp(g, ans, a, new_shape):
     if a.size == 0:
         return None
-    return _gather_vjp(g, np.resize(np.arange(a.size, like=g), new_shape), a.shape)
+    return _gather_vjp(g, np.resize(np.arange(a.size, like=like(g)), new_shape), a.shape)
 
 
 defvjp(np.resize, resize_vjp)
@@ -354,9 +355,8 @@ nondiff(np.shape, np.ndim, np.size, np.result_type, np.can_cast, np.min_scalar_t
         np.array_equiv, np.allclose, np.isclose, np.iscomplexobj, np.isrealobj,
         np.iscomplex, np.isreal, np.shares_memory, np.may_share_memory, np.count_nonzero,
         np.argmax, np.argmin, np.argsort, np.nonzero, np.flatnonzero, np.argwhere,
-        np.searchsorted, np.unique, np.unique_values, np.unique_counts,
-        np.unique_inverse, np.unique_all, np.all, np.any, np.isin, np.digitize,
-        np.bincount, np.histogram, np.sign, np.floor, np.ceil, np.trunc, np.fix,
+        np.searchsorted, np.all, np.any, np.isin, np.digitize,
+        np.sign, np.floor, np.ceil, np.trunc, np.fix,
         np.round, np.around, np.rint, np.lexsort, np.argpartition, np.tril_indices_from,
         np.triu_indices_from, np.diag_indices_from, np.nanargmax, np.nanargmin,
         np.array_str, np.array_repr, np.save, np.savetxt, np.ndim, np.isneginf,

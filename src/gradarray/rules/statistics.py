@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 
 from ..registry import composite, defvjp
+from ._util import like
 
 
 # ----- Covariance and correlation -----
@@ -137,7 +138,7 @@ def histogram_bin_edges_vjp_a(g, ans, a, bins=10, range=None, weights=None):
         return None
     # edge_i = lo + (hi - lo) * i / n for lo = min(a), hi = max(a) (shifted by -+0.5 when
     # equal, which does not change the derivatives).
-    t = np.arange(g.shape[0], like=g) / (g.shape[0] - 1)
+    t = np.arange(g.shape[0], like=like(g)) / (g.shape[0] - 1)
     at_lo = a == np.min(a)
     at_hi = a == np.max(a)
     return (np.where(at_lo, np.sum(g * (1 - t)) / np.sum(at_lo), 0)
