@@ -487,3 +487,252 @@ def monkeypatch_module():
     mp = pytest.MonkeyPatch()
     yield mp
     mp.undo()
+
+
+# ----------------------------------------------------------------------------- Variables
+
+
+def test_variable_on_device(device):
+    dev = expected_device(device)
+    v = ga.Variable(A, name="w", device=device)
+    assert isinstance(v, ga.Variable) and v.__class__ in _dispatch.VAR_TYPES
+    assert devices.device_of(v) == dev and v.name == "w:0" and v.trainable
+    n = v.numpy()
+    assert type(n) is np.ndarray
+    np.testing.assert_array_equal(n, A)
+    n[0, 0] = 99.0                      # a snapshot, not the variable's memory
+    assert host(v)[0, 0] == A[0, 0]
+    val = v.value()
+    assert devices.device_of(val) == dev and not isinstance(val, ga.Variable)
+    v.assign(on(A[::-1] - 1.0, device))
+    np.testing.assert_array_equal(host(v), A[::-1] - 1.0)
+    v.assign_add(on(np.ones_like(A), device))
+    v.assign_sub(on(np.full_like(A, 0.25), device))
+    np.testing.assert_allclose(host(v), A[::-1] - 0.25)
+    s = ga.Variable(1.0, device=device)
+    s.assign_add(0.5)                    # a host scalar goes to any device
+    s.assign_sub(np.float64(0.25))
+    assert float(s) == 1.25 and devices.device_of(s) == dev
+    assert devices.device_of(v) == dev
+    # from a Tensor on the device (default: its device), and a copy
+    w = ga.Variable(on(A, device), dtype=np.float32)
+    assert devices.device_of(w) == dev and w.dtype == np.float32
+    for u in (pickle.loads(pickle.dumps(v)), __import__("copy").deepcopy(v)):
+        assert isinstance(u, ga.Variable) and devices.device_of(u) == dev
+        np.testing.assert_array_equal(host(u), host(v))
+    assert ("device='cuda:0'" in repr(v)) == (device != "cpu")
+
+
+def test_variable_refuses_values_on_another_device(device):
+    if device == "cpu":
+        pytest.skip("one device")
+    v = ga.Variable(A, device=device)
+    for call in (lambda: v.assign(A), lambda: v.assign_add(ga.tensor(A)),
+                 lambda: ga.Variable(A).assign(on(A, device))):
+        with pytest.raises(ga.DeviceMismatchError, match="cpu.*cuda:0|cuda:0.*cpu"):
+            call()
+    np.testing.assert_array_equal(host(v), A)
+    back = ga.Variable(v, device="cpu")  # an explicit copy to the host
+    assert isinstance(back, ga.Tensor) and devices.device_of(back) == "cpu"
+
+
+def test_variable_reads_are_the_values_at_read_time(device):
+    # As on the CPU (TF's semantics): y = v*v (v=2), v += 1, y += v*v: dy/dv = 4 + 6.
+    v = ga.Variable(np.full(3, 2.0), device=device)
+    one = on(np.ones(3), device)
+
+    def f():
+        y = v * v
+        v.assign_add(one)
+        return np.sum(y + v * v)
+
+    value, [(g, var)] = ga.implicit_value_and_gradients(f)()
+    assert var is v and devices.device_of(g) == expected_device(device)
+    assert float(value) == 39.0
+    np.testing.assert_array_equal(host(g), [10.0, 10.0, 10.0])
+    with ga.GradientTape() as tape:
+        y = np.sum(v * v)
+        v += 1.0            # an unrecorded update: the recorded read keeps its value
+        y = y + np.sum(v * v)
+    np.testing.assert_array_equal(host(tape.gradient(y, v)), [14.0, 14.0, 14.0])
+
+
+def test_variable_writes_are_logged(device):
+    from gradarray import graph
+
+    v = ga.Variable(V, device=device)
+    epoch = graph.EPOCH[0]
+    v.assign_add(v.value())
+    assert graph.written_since(v._value, epoch)
+    assert graph.written_since(v._value[1:], epoch)   # a view shares the owner's log
+
+
+_OPTIMIZERS = {
+    "sgd": lambda: ga.train.GradientDescentOptimizer(0.1),
+    "momentum": lambda: ga.train.MomentumOptimizer(0.1, 0.9),
+    "nesterov": lambda: ga.train.MomentumOptimizer(0.1, 0.9, use_nesterov=True),
+    "adam": lambda: ga.train.AdamOptimizer(0.05),
+    "rmsprop": lambda: ga.train.RMSPropOptimizer(0.05, momentum=0.5),
+    "rmsprop-centered": lambda: ga.train.RMSPropOptimizer(0.05, centered=True),
+    "adagrad": lambda: ga.train.AdagradOptimizer(0.1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_OPTIMIZERS))
+def test_optimizer_steps_on_device_equal_the_cpu(device, name):
+    w1, w2, b = RNG.standard_normal((4, 5)), RNG.standard_normal((5, 2)), np.float64(0.3)
+
+    def run(dev):
+        vs = [ga.Variable(w1, device=dev), ga.Variable(w2, device=dev),
+              ga.Variable(b, device=dev)]
+        x = ga.tensor(A, device=dev)
+        opt = _OPTIMIZERS[name]()
+        loss = lambda: _mlp_loss(vs[0], vs[1], x) + vs[2] * vs[2]
+        for _ in range(3):
+            opt.minimize(loss)
+        return vs, opt
+
+    ref, _ = run("cpu")
+    got, opt = run(device)
+    for v, r in zip(got, ref):
+        assert isinstance(v, ga.Variable)
+        assert devices.device_of(v) == expected_device(device)
+        np.testing.assert_allclose(host(v), r.numpy(), rtol=1e-12, atol=1e-15)
+    for slot in opt.get_slot_names():
+        s = opt.get_slot(got[0], slot)
+        assert devices.device_of(s) == expected_device(device), slot
+
+
+def test_optimizer_in_place_without_host_copies(device):
+    v = ga.Variable(V, device=device)
+    raw = v._value
+    g = on(np.ones_like(V), device)
+    opt = ga.train.AdamOptimizer(0.1)
+    opt.apply_gradients([(g, v)])
+    opt.apply_gradients([(g._raw, v)])   # a raw device gradient is used as it is
+    assert v._value is raw                # updated in its own memory
+    assert devices.device_of(v) == expected_device(device)
+    if device != "cpu":
+        with pytest.raises(ga.DeviceMismatchError, match="cpu.*cuda:0"):
+            opt.apply_gradients([(np.ones_like(V), v)])
+
+
+def test_implicit_gradients_and_tape_on_device(device):
+    dev = expected_device(device)
+    w = ga.Variable(B, device=device)
+    x = on(A, device)
+    loss = lambda: np.sum(np.tanh(x @ w) ** 2)
+    ref = ga.grad(lambda w: np.sum(np.tanh(ga.tensor(A) @ w) ** 2))(ga.tensor(B))
+    value, [(g, var)] = ga.implicit_value_and_gradients(loss)()
+    assert var is w and devices.device_of(g) == dev and devices.device_of(value) == dev
+    np.testing.assert_allclose(host(g), ref, rtol=1e-12)
+    with ga.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = loss()
+    gx, gw = tape.gradient(y, [x, w])
+    np.testing.assert_allclose(host(gw), ref, rtol=1e-12)
+    assert devices.device_of(gx) == dev
+    gz = tape.gradient(y, on(V, device), unconnected_gradients="zero")
+    assert devices.device_of(gz) == dev and not host(gz).any()
+    (dg,) = ga.gradients_function(lambda t: np.sum(t * t))(x)   # tfe, cached ones
+    np.testing.assert_allclose(host(dg), 2 * A)
+    assert devices.device_of(dg) == dev
+
+
+def test_cached_ones_are_per_device(device):
+    from gradarray import tfe
+
+    grads = ga.gradients_function(lambda t: np.sum(t))
+    (gc,) = grads(ga.tensor(A))
+    (gd,) = grads(on(A, device))
+    assert devices.device_of(gc) == "cpu" and devices.device_of(gd) == expected_device(device)
+    ones = [o for o in tfe._ONES.values() if o.shape == () and o.dtype == np.float64]
+    assert {devices.device_of(o) for o in ones} >= {"cpu", expected_device(device)}
+    # A source that is the output itself gets a copy, never the cached one.
+    s = on(np.array(1.5), device)
+    (g1,) = ga.gradients_function(lambda t: t)(s)
+    assert g1._raw is not tfe._ones(s._raw) and float(g1) == 1.0
+
+
+def test_jacobians_on_device(device):
+    dev = expected_device(device)
+    f = lambda x: np.sin(x) * np.sum(x)
+    x = V[0]
+    ref = ga.jacobian(f)(ga.tensor(x))
+    for jac in (ga.jacobian(f)(on(x, device)), ga.jacfwd(f)(on(x, device))):
+        assert devices.device_of(jac) == dev
+        np.testing.assert_allclose(host(jac), ref, rtol=1e-12)
+    t = on(x, device)
+    with ga.GradientTape(persistent=True) as tape:
+        tape.watch(t)
+        y = f(t)
+    jt = tape.jacobian(y, t)
+    assert devices.device_of(jt) == dev
+    np.testing.assert_allclose(host(jt), ref, rtol=1e-12)
+    zero = tape.jacobian(y, on(B, device), unconnected_gradients="zero")
+    assert devices.device_of(zero) == dev and zero.shape == (4, 4, 2)
+    bt = on(V, device)
+    with ga.GradientTape() as tape:
+        tape.watch(bt)
+        yb = np.sin(bt) * 2.0
+    bj = tape.batch_jacobian(yb, bt)
+    assert devices.device_of(bj) == dev
+    np.testing.assert_allclose(host(bj)[1], np.diag(2 * np.cos(V[1])), rtol=1e-12)
+
+
+def test_stop_gradient_and_check_grads_on_device(device):
+    g = ga.grad(lambda x: np.sum(x * ga.stop_gradient(x)))(on(V, device))
+    np.testing.assert_allclose(host(g), V)
+    ga.testing.check_grads(lambda x, y: np.tanh(x) * y, on(V, device), on(V + 1, device))
+
+
+def test_custom_gradient_on_device(device):
+    @ga.custom_gradient
+    def clip_grad(x):
+        return x * 1.0, lambda dy: np.clip(dy, -0.5, 0.5)
+
+    g = ga.grad(lambda x: np.sum(clip_grad(x) * 3.0))(on(V, device))
+    assert devices.device_of(g) == expected_device(device)
+    np.testing.assert_allclose(host(g), np.full_like(V, 0.5))
+
+
+def _e_write_through_a_view(x):
+    z = np.exp(x)            # exp keeps its output ...
+    part = z[1:]
+    part += 1.0              # ... overwritten through a view of it
+    return z
+
+
+def _e_out_into_saved(x):
+    y = x * 1.0
+    z = np.sin(y)            # sin keeps its input y ...
+    np.multiply(y, 2.0, out=y)
+    return z
+
+
+@pytest.mark.parametrize("f", [_e_write_through_a_view, _e_out_into_saved],
+                         ids=["view", "out"])
+def test_mutation_detected_on_device(device, f):
+    with pytest.raises(ga.MutatedSavedTensorError):
+        ga.grad(lambda x: np.sum(f(x)))(on(V, device))
+
+
+def test_write_log_knows_registered_device_array_types(monkeypatch):
+    # The log and the mutation checks see a device's arrays (CuPy's are no ndarray): a
+    # stand-in type that is no ndarray, with a ``.base`` chain as CuPy's views have.
+    from gradarray import backward, graph
+
+    class Raw:
+        def __init__(self, base=None):
+            self.base = base
+
+    monkeypatch.setattr(graph, "RAW_TYPES", graph.RAW_TYPES)
+    assert FakeGpuArray in graph.RAW_TYPES   # registered with its Tensor class
+    graph.register_raw_type(Raw)
+    owner = Raw()
+    view = Raw(Raw(owner))
+    epoch = graph.EPOCH[0]
+    graph.log_write(view)
+    assert graph.written_since(owner, epoch)
+    node = graph.Node(None, (), ([owner], view), None, owner, (), np.float64)
+    assert [i for i, _ in backward._saved_arrays(node)] == [0, 1, -1]

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from . import graph as _graph
 from .errors import GraphFreedError, MutatedSavedTensorError
 from .graph import EPOCH, FREED, SELECT, Node, written_since
 
@@ -92,16 +93,17 @@ def _toposort(roots: list, stop: set) -> tuple[list, set]:
 
 
 def _saved_arrays(node: Node) -> Any:
+    raw_types = _graph.RAW_TYPES   # ndarray and the registered device array types
     for i, a in enumerate(node.args or ()):
-        if isinstance(a, np.ndarray):
+        if isinstance(a, raw_types):
             yield i, a
         elif isinstance(a, (list, tuple)):
             for e in a:
-                if isinstance(e, np.ndarray):
+                if isinstance(e, raw_types):
                     yield i, e
     ans = node.ans
     for a in (ans if isinstance(ans, tuple) else (ans,)):
-        if isinstance(a, np.ndarray):
+        if isinstance(a, raw_types):
             yield -1, a
 
 

@@ -19,10 +19,9 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from ._state import STATE
 from ._tree import tree_flatten, tree_unflatten
+from .devices import raw_array
 from .dispatch import TENSOR_TYPES, _record, array_function, wrap
 from .registry import Rule
 from .tensor import Tensor
@@ -79,10 +78,9 @@ def _split(args: tuple) -> tuple[list, list]:
     return raws, parents
 
 
-def _as_raw(y: Any) -> np.ndarray:
-    if isinstance(y, Tensor):
-        return y._raw
-    return np.asarray(y)
+def _as_raw(y: Any) -> Any:
+    # A GPU Tensor or CuPy array stays on its device (np.asarray would refuse it).
+    return raw_array(y)
 
 
 def _connect(name: str, out: Any, raws: list, parents: list, inputs: list,

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Node", "Meta", "SELECT", "FREED", "leaf", "log_write", "written_since", "EPOCH"]
+__all__ = ["Node", "Meta", "SELECT", "FREED", "leaf", "log_write", "written_since", "EPOCH",
+           "RAW_TYPES", "register_raw_type"]
 
 # Marker rules (not in the registry): a multi-output node's k-th output.
 SELECT = "select"
@@ -81,11 +82,21 @@ class Meta:
 # costs one integer read per call instead of a version counter per saved value.
 EPOCH = [0]
 _WRITES: dict = {}  # id(owner ndarray) -> (epoch of last write, weakref to the owner)
+# Raw array types whose memory is checked: ndarray, plus each device's (CuPy's), added by
+# ``devices/`` when it registers one (this module imports nothing of ours).
+RAW_TYPES: tuple = (np.ndarray,)
 
 
-def _owner(a: np.ndarray) -> Any:
+def register_raw_type(raw_type: type) -> None:
+    """Make arrays of ``raw_type`` (a device's) known to the write log and mutation checks."""
+    global RAW_TYPES
+    if raw_type not in RAW_TYPES:
+        RAW_TYPES = RAW_TYPES + (raw_type,)
+
+
+def _owner(a: Any) -> Any:
     b = a.base
-    while isinstance(b, np.ndarray):
+    while isinstance(b, RAW_TYPES):
         a = b
         b = a.base
     return a

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _state
 from ._tree import tree_flatten, tree_unflatten
-from .dispatch import wrap
+from .dispatch import TENSOR_TYPES, wrap
 from .graph import leaf
 from .tensor import Tensor
 from .tfe import flat_outputs, gradients_of
@@ -77,7 +77,7 @@ class GradientTape:
         watched (with a warning), as in TF.
         """
         for t in tree_flatten(tensor)[0]:
-            if not isinstance(t, Tensor):
+            if t.__class__ not in TENSOR_TYPES:   # Tensors, Variables, GPU Tensors
                 raise TypeError(
                     f"GradientTape.watch needs a gradarray Tensor or Variable, got "
                     f"{type(t).__name__}; convert it first (x = ga.tensor(x)) and compute "
@@ -131,7 +131,7 @@ class GradientTape:
     def _node_of(self, s: Any) -> Any:
         if isinstance(s, Variable):
             return s._node if id(s) in self._trace.variables else None
-        if isinstance(s, Tensor):
+        if s.__class__ in TENSOR_TYPES:
             return s._node
         raise TypeError(f"gradient sources must be gradarray Tensors or Variables, got "
                         f"{type(s).__name__}")
@@ -174,7 +174,7 @@ class GradientTape:
         t = t[0]
         rows: list = [[] for _ in src]
         for k in range(t.size):
-            e = np.zeros(t.size, dtype=t.dtype)
+            e = np.zeros_like(t._raw, shape=t.size)   # on t's device
             e[k] = 1
             gs = _backward([t], [e.reshape(t.shape)], nodes)
             for r, g in zip(rows, gs, strict=True):
@@ -183,11 +183,11 @@ class GradientTape:
         for r, s in zip(rows, src, strict=True):
             shape = t.shape + s.shape
             if t.size and all(g is None for g in r):
-                out.append(wrap(np.zeros(shape, dtype=s.dtype)) if zero else None)
+                out.append(wrap(np.zeros_like(s._raw, shape=shape)) if zero else None)
                 continue
             z = np.zeros_like(s._raw)
             rs = [wrap(z) if g is None else g for g in r]
-            j = np.stack(rs) if rs else wrap(np.zeros(shape, dtype=s.dtype))
+            j = np.stack(rs) if rs else wrap(np.zeros_like(s._raw, shape=shape))
             out.append(np.reshape(j, shape))
         return tree_unflatten(treedef, out)
 
@@ -210,7 +210,7 @@ class GradientTape:
         inner = int(np.prod(t.shape[1:], dtype=int))
         cols = []
         for k in range(inner):
-            e = np.zeros((b, inner), dtype=t.dtype)
+            e = np.zeros_like(t._raw, shape=(b, inner))
             e[:, k] = 1
             (g,) = _backward([t], [e.reshape(t.shape)], [node])
             if g is None:
@@ -220,7 +220,7 @@ class GradientTape:
         shape = t.shape + source.shape[1:]
         if cols is None:
             if zero:
-                return wrap(np.zeros(shape, dtype=source.dtype))
+                return wrap(np.zeros_like(source._raw, shape=shape))
             return None
         j = np.stack(cols, axis=1)  # (batch, inner) + source.shape[1:]
         return np.reshape(j, shape)

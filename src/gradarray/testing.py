@@ -14,7 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, asarray
+from .devices import device_of, to_device
+from .dispatch import TENSOR_TYPES
+from .tensor import asarray
 from .transforms import jvp, vjp
 
 __all__ = ["check_grads", "numerical_jvp", "GradientCheckError"]
@@ -33,13 +35,21 @@ def _random_like(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def _inner(a: Any, b: Any) -> float:
     """Re(sum(conj(a) * b)) in float64/complex128."""
+    a, b = _plain(a), _plain(b)   # (host copies of GPU arrays)
     a = np.asarray(a, dtype=np.complex128 if np.iscomplexobj(a) else np.float64)
     b = np.asarray(b, dtype=np.complex128 if np.iscomplexobj(b) else np.float64)
     return float(np.real(np.sum(np.conj(a) * b)))
 
 
 def _plain(x: Any) -> np.ndarray:
-    return np.array(x._raw if isinstance(x, Tensor) else x)
+    """A host copy (``.numpy()`` copies a GPU Tensor to the host explicitly)."""
+    return np.array(x.numpy() if x.__class__ in TENSOR_TYPES else x)
+
+
+def _on(host: np.ndarray, like: Any) -> Any:
+    """``host`` as a Tensor on the device of ``like`` (the CPU for host values)."""
+    dev = device_of(like) if like.__class__ in TENSOR_TYPES else "cpu"
+    return asarray(host) if dev == "cpu" else to_device(host, dev)
 
 
 def _to64(x: np.ndarray) -> np.ndarray:
@@ -50,9 +60,9 @@ def numerical_jvp(f: Callable, args: Sequence[np.ndarray], tangents: Sequence[np
                   eps: float = 1e-6) -> np.ndarray:
     """Central difference ``(f(x + eps t) - f(x - eps t)) / (2 eps)`` in float64."""
     xs = [_to64(_plain(a)) for a in args]
-    ts = [_to64(np.asarray(t)) for t in tangents]
-    plus = f(*[asarray(x + eps * t) for x, t in zip(xs, ts)])
-    minus = f(*[asarray(x - eps * t) for x, t in zip(xs, ts)])
+    ts = [_to64(_plain(t)) for t in tangents]
+    plus = f(*[_on(x + eps * t, a) for x, t, a in zip(xs, ts, args)])
+    minus = f(*[_on(x - eps * t, a) for x, t, a in zip(xs, ts, args)])
     return (_plain(plus).astype(np.result_type(_plain(plus), np.float64))
             - _plain(minus)) / (2 * eps)
 
@@ -109,7 +119,7 @@ def _check(f: Callable, xs: list, order: int, modes: tuple, eps: float, rtol: fl
     tol = atol * scale * 10 + rtol * abs(numeric)
     if "rev" in modes:
         _, f_vjp = vjp(f, *xs)
-        grads = f_vjp(asarray(u))
+        grads = f_vjp(_on(u, out))
         analytic = sum(_inner(g, v) for g, v in zip(grads, vs))
         if not abs(analytic - numeric) <= tol:
             raise GradientCheckError(
@@ -121,15 +131,15 @@ def _check(f: Callable, xs: list, order: int, modes: tuple, eps: float, rtol: fl
                     f"gradient of {_fname(f)} has shape {g.shape} dtype {g.dtype}, but its "
                     f"input has shape {x.shape} dtype {x.dtype}")
     if "fwd" in modes:
-        _, tang = jvp(f, tuple(xs), tuple(asarray(v) for v in vs))
+        _, tang = jvp(f, tuple(xs), tuple(_on(v, x) for v, x in zip(vs, xs)))
         analytic = _inner(u, tang)
         if not abs(analytic - numeric) <= tol:
             raise GradientCheckError(
                 f"forward mode (jvp) of {_fname(f)} disagrees with finite differences: "
                 f"<u, J v> = {analytic!r}, numerical = {numeric!r} (tolerance {tol:.3g})")
     if order > 1:
-        uu = asarray(u)
-        ws = [asarray(_random_like(_plain(x), rng)) for x in xs]
+        uu = _on(u, out)
+        ws = [_on(_random_like(_plain(x), rng), x) for x in xs]
 
         def second(*ys: Any) -> Any:
             _, f_vjp = vjp(f, *ys)

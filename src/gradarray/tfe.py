@@ -20,7 +20,8 @@ import numpy as np
 from ._state import STATE
 from ._tree import tree_flatten, tree_unflatten
 from .backward import backward
-from .dispatch import wrap
+from .devices import raw_array
+from .dispatch import TENSOR_TYPES, _device_name, wrap
 from .tensor import Tensor, asarray
 from .transforms import Trace, make_source
 
@@ -42,7 +43,7 @@ def flat_outputs(result: Any, fname: str) -> list:
     outs, _ = tree_flatten(result)
     flat = []
     for o in outs:
-        if isinstance(o, Tensor):
+        if o.__class__ in TENSOR_TYPES:   # Tensor, its subclasses, GPU Tensors
             flat.append(o)
         elif isinstance(o, (float, int, complex, np.ndarray, np.generic)) and \
                 not isinstance(o, (bool, np.bool_)):
@@ -56,16 +57,30 @@ def flat_outputs(result: Any, fname: str) -> list:
 _ONES: dict = {}
 
 
-def _ones(raw: np.ndarray) -> np.ndarray:
-    """Ones like ``raw``: read-only and cached for scalars (the usual loss), fresh otherwise."""
+def _ones_key(raw: Any) -> tuple:
+    # Keyed by array type and device too: a host one is never handed to a GPU computation.
+    c = raw.__class__
+    if c is np.ndarray:
+        return raw.shape, raw.dtype
+    return raw.shape, raw.dtype, c, _device_name(raw)
+
+
+def _ones(raw: Any) -> Any:
+    """Ones like ``raw``: cached for scalars (the usual loss, read-only on the host), fresh
+    otherwise."""
     if raw.size != 1:
         return np.ones_like(raw)
-    key = (raw.shape, raw.dtype)
+    key = _ones_key(raw)
     one = _ONES.get(key)
     if one is None:
         one = _ONES[key] = np.ones_like(raw)
-        one.flags.writeable = False
+        if one.__class__ is np.ndarray:   # device arrays (CuPy's) have no writeable flag
+            one.flags.writeable = False
     return one
+
+
+def _is_cached_one(g: Any) -> bool:
+    return g.size == 1 and _ONES.get(_ones_key(g)) is g
 
 
 def output_gradients(outs: list, dy: Any, create_graph: bool) -> tuple[list, list]:
@@ -87,12 +102,14 @@ def output_gradients(outs: list, dy: Any, create_graph: bool) -> tuple[list, lis
         if d is None:
             g = _ones(o._raw)
         else:
-            g = d._raw if isinstance(d, Tensor) else np.asarray(d, dtype=o.dtype)
+            g = raw_array(d)   # a device array stays on its device
+            if d.__class__ not in TENSOR_TYPES and g.__class__ is np.ndarray:
+                g = np.asarray(g, dtype=o.dtype)
             if g.shape != o.shape:
                 raise ValueError(f"output gradient of shape {g.shape} does not match the "
                                  f"output's shape {o.shape}")
         if create_graph:
-            g = d if isinstance(d, Tensor) else wrap(g)
+            g = d if d.__class__ in TENSOR_TYPES else wrap(g)
         roots.append(node)
         gs.append(g)
     return roots, gs
@@ -115,15 +132,16 @@ def gradients_of(outs: list, dy: Any, nodes: list, retain: bool = False) -> list
         grads = [None if n is None else next(it) for n in nodes]
     out = []
     for g in grads:
-        if g is not None and not isinstance(g, Tensor):
+        if g is not None and g.__class__ not in TENSOR_TYPES:
             # A source that is an output gets the cached ones itself: hand out a copy.
-            g = wrap(g.copy() if not g.flags.writeable else g)
+            frozen = not g.flags.writeable if g.__class__ is np.ndarray else _is_cached_one(g)
+            g = wrap(g.copy() if frozen else g)
         out.append(g)
     return out
 
 
 def _detach(x: Any) -> Any:
-    return wrap(x._raw) if isinstance(x, Tensor) and not STATE.recording else x
+    return wrap(x._raw) if x.__class__ in TENSOR_TYPES and not STATE.recording else x
 
 
 def _positions(f: Callable, params: Sequence[int | str] | None) -> tuple | None:
@@ -156,7 +174,8 @@ def _sources(args: tuple, positions: Sequence[int]) -> tuple[list, list]:
     nodes: list = []
     for i in positions:
         x = args[i]
-        dt = x.dtype if isinstance(x, (np.ndarray, np.generic)) else np.asarray(x).dtype
+        dt = x.dtype if x.__class__ in TENSOR_TYPES or isinstance(
+            x, (np.ndarray, np.generic)) else np.asarray(x).dtype
         if dt.kind not in "fc":
             warnings.warn(
                 f"argument {i} has dtype {dt}: gradients exist only for floating and complex "
@@ -216,7 +235,7 @@ def value_and_gradients_function(f: Callable, params: Sequence[int | str] | None
 
 
 def _detach_tree(result: Any) -> Any:
-    if isinstance(result, Tensor):
+    if result.__class__ in TENSOR_TYPES:
         return _detach(result)
     leaves, treedef = tree_flatten(result)
     return tree_unflatten(treedef, [_detach(x) for x in leaves])

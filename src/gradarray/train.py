@@ -3,6 +3,9 @@
 Updates are written in place into the Variables' memory, unrecorded, in the variable's dtype
 (a float64 gradient updates a float32 variable in float32), with preallocated slot and
 scratch buffers: a step allocates nothing for arrays beyond what NumPy needs for scalars.
+On a GPU Variable the same NumPy calls run on the GPU through CuPy: slots are made on the
+variable's device (``*_like`` of its memory), the gradient must be on that device, nothing
+is copied to the host.
 
 ======================  =====================================================================
 optimizer               update (g: gradient, all slots start at 0 unless said)
@@ -29,7 +32,9 @@ from typing import Any
 
 import numpy as np
 
-from .dispatch import wrap
+from .devices import raw_array
+from .dispatch import TENSOR_TYPES, _device_name, wrap
+from .errors import DeviceMismatchError
 from .tensor import Tensor
 from .tfe import flat_outputs, gradients_of, implicit_value_and_gradients
 from .transforms import Trace
@@ -120,7 +125,10 @@ class Optimizer:
                     "or ndarray cannot be updated by an optimizer)")
             if g is None:
                 continue
-            graw = g._raw if isinstance(g, Tensor) else np.asarray(g)
+            # A device gradient stays on its device (np.asarray would copy or refuse it).
+            graw = g._raw if g.__class__ in TENSOR_TYPES else raw_array(g)
+            if graw.__class__ is not v._value.__class__:
+                _check_device(graw, v)
             if graw.shape != v.shape:
                 raise ValueError(f"gradient of shape {graw.shape} does not match the shape "
                                  f"{v.shape} of variable {v.name}")
@@ -170,6 +178,14 @@ class Optimizer:
         self.apply_gradients(self.compute_gradients(loss, var_list), global_step)
 
 
+def _check_device(graw: Any, v: Variable) -> None:
+    src, dst = _device_name(graw), _device_name(v._value)
+    if src != dst:
+        raise DeviceMismatchError(
+            f"a gradient on {src} cannot update {v.name}, a variable on {dst}; nothing is "
+            "copied between devices implicitly (move it with .to_device(...))")
+
+
 class GradientDescentOptimizer(Optimizer):
     """Plain SGD: ``var -= learning_rate * g``.
 
@@ -187,8 +203,9 @@ class GradientDescentOptimizer(Optimizer):
         super().__init__(learning_rate, use_locking, name)
 
     def _update(self, var: np.ndarray, g: np.ndarray, slots: dict, tmp: np.ndarray) -> None:
-        if var.ndim == 0 and g.dtype == var.dtype:
-            # Scalar arithmetic in the variable's dtype: same result, 7x less overhead.
+        if var.ndim == 0 and g.dtype == var.dtype and var.__class__ is np.ndarray:
+            # NumPy scalar arithmetic in the variable's dtype: same result, 7x less overhead
+            # (on a GPU, var[()] would be a 0-d device array: no gain).
             var[()] = var[()] - self._learning_rate() * g[()]
             return
         np.multiply(g, self._learning_rate(), out=tmp)

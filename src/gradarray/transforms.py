@@ -308,7 +308,7 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple:
         grads = backward(roots, gs, nodes, create_graph=create_graph, retain=True, wrap=wrap) \
             if roots else [None] * len(nodes)
         res = [wrap(np.zeros_like(s._raw)) if g is None else
-               (g if isinstance(g, Tensor) else wrap(np.asarray(g)))
+               (g if g.__class__ in TENSOR_TYPES else wrap(g))
                for g, s in zip(grads, sources)]
         return tuple(_regroup(res, treedefs, nums))
 
@@ -337,7 +337,7 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple
     with outer:
         out, vjp_fn = vjp(fun, *primals)
         outs, out_def = tree_flatten(out)
-        us = [make_source(np.zeros_like(_raw(o)), "cotangent") for o in outs]
+        us = [make_source(wrap(np.zeros_like(_raw(o))), "cotangent") for o in outs]
         gs = vjp_fn(tree_unflatten(out_def, us))
         total = None
         for t, g in zip(tree_flatten(tangents)[0], tree_flatten(gs)[0]):
@@ -375,7 +375,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
             for r, g in zip(rows, gs):
                 r.append(g)
         jacs = [np.reshape(np.stack(r), out.shape + s.shape) if r else
-                wrap(np.zeros(out.shape + s.shape, dtype=s.dtype))
+                wrap(np.zeros_like(s._raw, shape=out.shape + s.shape))
                 for r, s in zip(rows, sources)]
         return _regroup(jacs, treedefs, argnums)
 
@@ -408,7 +408,8 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
             if out is None:
                 out = f_i(x)
             out = _as_output(out, _name(fun))
-            jac = np.stack(cols, axis=-1) if cols else wrap(np.zeros(out.shape + (0,)))
+            jac = np.stack(cols, axis=-1) if cols else \
+                wrap(np.zeros_like(out._raw, shape=out.shape + (0,)))
             results.append(np.reshape(jac, out.shape + x.shape))
         return results[0] if isinstance(argnums, int) else tuple(results)
 
@@ -443,7 +444,7 @@ def stop_gradient(x: Any) -> Any:
     leaves, treedef = tree_flatten(x)
     out = []
     for v in leaves:
-        if isinstance(v, Tensor):
+        if v.__class__ in TENSOR_TYPES:   # (GPU Tensors too)
             out.append(wrap(v._raw))
         else:
             out.append(v)

@@ -8,19 +8,27 @@ and ``GradientTape`` find the variables a computation used.
 Each read is the value at the time of the read (as in TF): before the memory of a Variable
 is overwritten, recorded calls that saved its old value get a copy of it (one copy, made
 only when such a call is still alive).
+
+A Variable on a GPU (``ga.Variable(x, device="cuda")``) is a ``CupyVariable``: this class's
+methods over the GPU Tensor class, built on first use by ``devices.variable_class``;
+``Variable`` is an ABC that registers it, so ``isinstance(v, ga.Variable)`` holds.
 """
 
 from __future__ import annotations
 
+import abc
 import itertools
 import weakref
 from typing import Any
 
 import numpy as np
 
+from . import devices as _devices
 from ._state import STATE
+from .dispatch import TENSOR_TYPES, _device_name
+from .errors import DeviceMismatchError
 from .graph import leaf, log_write
-from .tensor import Tensor
+from .tensor import Tensor, asarray
 
 __all__ = ["Variable"]
 
@@ -48,7 +56,7 @@ class _Readers(list):
         super().append(ref)
 
 
-class Variable(Tensor):
+class Variable(Tensor, metaclass=abc.ABCMeta):
     """A mutable Tensor: the parameters that optimizers update (``tf.Variable``).
 
     Parameters
@@ -62,6 +70,9 @@ class Variable(Tensor):
         ``GradientTape``). Non-trainable variables are still usable and watchable.
     dtype : dtype, optional
         As in ``numpy.array``: Python floats become float64 (NumPy's rule, not TF's float32).
+    device : str, optional
+        ``"cpu"``, ``"cuda"`` or ``"cuda:N"``; default: the initial value's device (the CPU
+        for host data).  A GPU Variable is updated in place on its GPU.
 
     Examples
     --------
@@ -74,16 +85,18 @@ class Variable(Tensor):
     """
 
     _is_var = True
+    _raw_type = _ndarray              # device classes: their raw array type
+    _to_host = staticmethod(np.copy)  # device classes: their explicit copy to the host
 
     def __new__(cls, initial_value: Any, name: str | None = None, trainable: bool = True,
-                dtype: Any = None) -> Variable:
+                dtype: Any = None, *, device: Any = None) -> Variable:
         if callable(initial_value):
             initial_value = initial_value()
-        if isinstance(initial_value, Tensor):
-            initial_value = initial_value._raw
-        value = np.array(initial_value, dtype=dtype, copy=True)
+        value = _initial_raw(initial_value, dtype, device)
         if value.dtype == object:
             raise TypeError(f"cannot make a Variable from {type(initial_value).__name__}")
+        if value.__class__ is not cls._raw_type:   # a GPU value: a GPU Variable class
+            cls = _devices.variable_class(Variable, value)
         self = value.view(cls)
         self._raw = value
         d = self.__dict__
@@ -100,7 +113,7 @@ class Variable(Tensor):
         # NumPy made a Variable-typed array itself (v.view(), pickling): a plain value.
         if "_value" not in self.__dict__:
             d = self.__dict__
-            d["_value"] = self.view(_ndarray)
+            d["_value"] = self.view(self._raw_type)
             d["_vname"] = "Variable"
             d["_trainable"] = False
             d["_order"] = next(_COUNTER)
@@ -132,7 +145,7 @@ class Variable(Tensor):
 
     def numpy(self) -> np.ndarray:
         """A copy of the current value as a plain ``numpy.ndarray`` (as TF, a snapshot)."""
-        return self._value.copy()
+        return self._to_host(self._value)
 
     def value(self) -> Tensor:
         """The current value as a new Tensor; recorded as a read of the variable."""
@@ -171,24 +184,40 @@ class Variable(Tensor):
             vc[0] += 1
 
     def _coerce(self, value: Any, what: str) -> np.ndarray:
-        if isinstance(value, Tensor):
+        if value.__class__ in TENSOR_TYPES:
             value = value._raw
-        if isinstance(value, (_ndarray, np.generic)):
-            if not np.can_cast(value.dtype, self.dtype, casting="same_kind"):
-                raise TypeError(
-                    f"{what}: cannot write a {value.dtype} value into {self.name}, a "
-                    f"{self.dtype} variable; cast it first (value.astype({self.dtype}))")
-        else:
-            value = np.asarray(value)
-            if value.dtype == object or not np.can_cast(
-                    value.dtype, self.dtype, casting="same_kind"):
-                raise TypeError(f"{what}: cannot write {value!r} into {self.name}, a "
-                                f"{self.dtype} variable")
+        c = value.__class__
+        if c is not self._value.__class__:
+            if c in _HOST_TYPES and self._raw_type is _ndarray:   # host data, host variable
+                value = np.asarray(value)
+            else:
+                value = self._same_device(value, what)
+        # ``value`` is now an array (or NumPy scalar) on this variable's device.
+        if value.dtype == object or not np.can_cast(value.dtype, self.dtype,
+                                                    casting="same_kind"):
+            raise TypeError(
+                f"{what}: cannot write a {value.dtype} value into {self.name}, a "
+                f"{self.dtype} variable; cast it first (value.astype({self.dtype}))")
         if value.shape != self.shape:
             raise ValueError(
                 f"{what}: shape {value.shape} does not match the shape {self.shape} of "
                 f"{self.name}; a Variable keeps its shape (create a new one to change it)")
         return value
+
+    def _same_device(self, value: Any, what: str) -> Any:
+        """``value`` if it is on this variable's device; a host scalar goes anywhere."""
+        src = _device_name(value)
+        if src is None:    # Python data: host values
+            value = np.asarray(value)
+            src = "cpu"
+        mine = _device_name(self._value)
+        if src == mine:
+            return value
+        if src == "cpu" and value.ndim == 0:
+            return value[()]   # a NumPy scalar: every device library accepts those
+        raise DeviceMismatchError(
+            f"{what}: the value is on {src} and {self.name} on {mine}; nothing is copied "
+            f"between devices implicitly: move it first (ga.tensor(value, device='{mine}'))")
 
     def assign(self, value: Any, use_locking: Any = None, name: Any = None,
                read_value: bool = True) -> Variable | None:
@@ -223,13 +252,16 @@ class Variable(Tensor):
 
     # ------------------------------------------------------------------ Python interplay
     def __repr__(self) -> str:
+        dev = _device_name(self._value)
+        where = "" if dev == "cpu" else f", device='{dev}'"
         return (f"<gradarray.Variable '{self.name}' shape={self.shape} dtype={self.dtype}, "
-                f"numpy={np.array2string(self._value, separator=', ')}>")
+                f"numpy={np.array2string(self.numpy(), separator=', ')}{where}>")
 
     __str__ = __repr__
 
     def __reduce_ex__(self, protocol: Any) -> Any:
-        return _rebuild_variable, (self._value.copy(), self._vname, self._trainable)
+        return _rebuild_variable, (self.numpy(), self._vname, self._trainable,
+                                   _device_name(self._value))
 
     def __deepcopy__(self, memo: Any) -> Variable:
         return Variable(self._value, name=self._vname, trainable=self._trainable)
@@ -238,5 +270,31 @@ class Variable(Tensor):
         return self.__deepcopy__({})
 
 
-def _rebuild_variable(value: np.ndarray, name: str, trainable: bool) -> Variable:
-    return Variable(value, name=name, trainable=trainable)
+def _rebuild_variable(value: np.ndarray, name: str, trainable: bool,
+                      device: str = "cpu") -> Variable:
+    return Variable(value, name=name, trainable=trainable, device=device)
+
+
+_HOST_TYPES = frozenset((_ndarray, float, int, complex, bool, list, tuple, np.float64,
+                         np.float32, np.int64, np.complex128))
+
+
+def _initial_raw(data: Any, dtype: Any, device: Any) -> Any:
+    """A new raw array holding ``data`` on ``device`` (default: ``data``'s own device)."""
+    if data.__class__ in TENSOR_TYPES:
+        data = data._raw
+    if device is None and data.__class__ in _HOST_TYPES:   # the usual case, kept short
+        return np.array(data, dtype=dtype, copy=True)
+    if device is None:
+        on = _device_name(data)   # None for Python data
+        if on is None and data.__class__.__module__.startswith("cupy"):
+            on = "cuda"           # a CuPy array before any GPU Tensor was made
+        device = None if on in (None, "cpu") else on
+    elif _devices.parse_device(device)[0] == "cpu":
+        if _device_name(data) not in (None, "cpu"):
+            data = _devices.to_device(data, "cpu")._raw   # asked for: an explicit copy
+        device = None
+    if device is None:
+        return np.array(data, dtype=dtype, copy=True)
+    raw = asarray(data, device=device)._raw   # host data is copied to the device
+    return raw.astype(raw.dtype if dtype is None else dtype, copy=True)

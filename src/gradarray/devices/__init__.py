@@ -18,7 +18,8 @@ from .. import dispatch as _dispatch
 from ..errors import DeviceMismatchError
 from ..registry import Rule
 
-__all__ = ["parse_device", "device_of", "to_device", "device_array", "DeviceMismatchError"]
+__all__ = ["parse_device", "device_of", "to_device", "device_array", "variable_class",
+           "raw_array", "DeviceMismatchError"]
 
 _KINDS = ("cpu", "cuda")
 
@@ -132,6 +133,36 @@ def device_array(data: Any, dtype: Any = None, copy: bool | None = None) -> Any:
     elif copy:
         raw = raw.copy()
     return _dispatch.wrap(raw)
+
+
+_VARIABLE_CLASSES: dict = {}   # device Tensor class -> its Variable class, built on first use
+
+
+def variable_class(var_cls: type, raw: Any) -> type:
+    """The Variable class for the device array ``raw`` (``CupyVariable`` for CuPy's).
+
+    ``var_cls`` is ``gradarray.Variable`` (passed in: this floor does not import it).
+    """
+    tensor_cls = _dispatch._RAW_CLS.get(raw.__class__)
+    if tensor_cls is None:
+        raise TypeError(f"no device Tensor class for {type(raw).__name__}")
+    cls = _VARIABLE_CLASSES.get(tensor_cls)
+    if cls is None:
+        from ._classes import make_variable_class
+
+        cls = _VARIABLE_CLASSES[tensor_cls] = make_variable_class(var_cls, tensor_cls)
+    return cls
+
+
+def raw_array(x: Any) -> Any:
+    """The raw array of a Tensor; a raw array (NumPy's or a device's) as it is; anything
+    else (lists, numbers) as a host ``numpy.ndarray``."""
+    c = x.__class__
+    if c in _dispatch.TENSOR_TYPES:
+        return x._raw
+    if c is np.ndarray or c in _dispatch._RAW_CLS:
+        return x
+    return np.asarray(x)
 
 
 def _move_back(g: Any, ans: Any, x: Any, source: str = "cpu") -> Any:

@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 
 from .. import dispatch as _dispatch
+from ..graph import register_raw_type
 
 __all__ = ["BINARY_OPERATORS", "COMPARISONS", "UNARY_OPERATORS", "operator_methods",
-           "make_tensor_class"]
+           "make_tensor_class", "make_variable_class"]
 
 # Python's name (``__add__``, ``__radd__``, ``__iadd__``) -> the NumPy ufunc it means.
 BINARY_OPERATORS: dict[str, np.ufunc] = {
@@ -173,6 +174,7 @@ def make_tensor_class(raw_type: type, name: str, to_host: Callable[[Any], np.nda
         __getattr__=__getattr__, numpy=numpy, item=item, tolist=tolist,
         __repr__=__repr__, __str__=lambda self: str(to_host(self._raw)),
         __reduce_ex__=__reduce_ex__, _device_name=staticmethod(_device_name),
+        _raw_type=raw_type, _to_host=staticmethod(to_host),
         __float__=lambda self: float(to_host(self._raw)),
         __int__=lambda self: int(to_host(self._raw)),
         __complex__=lambda self: complex(to_host(self._raw)),
@@ -189,6 +191,35 @@ def make_tensor_class(raw_type: type, name: str, to_host: Callable[[Any], np.nda
     ns["__slots__"] = ("_raw", "_node") if has_dict else ("_raw", "_node", "__dict__")
     cls = type(name, (raw_type,), ns)
     _dispatch.register_array_type(raw_type, cls)
+    register_raw_type(raw_type)   # the write log and mutation checks see its memory
+    return cls
+
+
+# Variable attributes a device Variable class takes from its device Tensor class instead
+# (its layout, the raw type and host copy); the rest (``_raw``, ``numpy``, pickling) is shared.
+_VAR_OWN = frozenset(("__module__", "__qualname__", "__doc__", "__slots__", "__dict__",
+                      "__weakref__", "_abc_impl", "__abstractmethods__", "_raw_type",
+                      "_to_host"))
+
+
+def make_variable_class(var_cls: type, tensor_cls: type) -> type:
+    """A Variable class over the device Tensor class ``tensor_cls`` (``CupyVariable``).
+
+    Its body is ``var_cls``'s own methods (the same function objects: ``assign``,
+    ``_release_readers``, the reading ``_raw`` property, ...) over ``tensor_cls``; the
+    raw type and the host copy come from ``tensor_cls``.  ``var_cls`` (``gradarray.Variable``,
+    an ABC) registers the new class, so ``isinstance(v, ga.Variable)`` holds for it.
+    """
+    ns = {k: v for k, v in var_cls.__dict__.items() if k not in _VAR_OWN}
+    shared_super = [k for k, v in ns.items() if _uses_super(v)]
+    if shared_super:   # bound to Variable's MRO: cannot be shared
+        raise TypeError(f"Variable methods using super() cannot be shared: {shared_super}")
+    ns.update(__slots__=(), __module__="gradarray", __doc__=var_cls.__doc__)
+    name = tensor_cls.__name__.removesuffix("Tensor") + "Variable"
+    cls = type(name, (tensor_cls,), ns)
+    _dispatch.TENSOR_TYPES.add(cls)
+    _dispatch.VAR_TYPES.add(cls)
+    var_cls.register(cls)
     return cls
 
 
