@@ -131,7 +131,11 @@ def _ones_like(out: Tensor, create_graph: bool) -> Any:
 
 
 class UnconnectedGradientWarning(UserWarning):
-    """The differentiated output does not depend on any differentiated input."""
+    """``grad``'s function returned a plain NumPy value unconnected to its arguments.
+
+    The usual cause is a lost recording (``np.asarray(t)`` and friends); a function that is
+    constant on purpose returns an untracked Tensor or a number and gets no warning.
+    """
 
 
 def _warn_unconnected() -> None:
@@ -141,18 +145,20 @@ def _warn_unconnected() -> None:
 
     fn, line = user_frame()
     warnings.warn_explicit(
-        "the output does not depend on the differentiated arguments, so the gradient is "
-        "zero; if that is unexpected, the recording was probably lost on the way (np.asarray, "
-        "np.array, a plain ndarray buffer, float(...)): run with gradarray.set_debug(True) to "
-        "see where", UnconnectedGradientWarning, fn, line)
+        "the function returned a plain NumPy value that does not depend on the "
+        "differentiated arguments, so the gradient is zero: the recording was probably lost "
+        "on the way (np.asarray, np.array, a plain ndarray buffer, float(...)); run with "
+        "gradarray.set_debug(True) to see where", UnconnectedGradientWarning, fn, line)
 
 
 def gradient_of(out: Tensor, nodes: list, sources: list, out_grad: Any = None, *,
+                warn_lost: bool = False,
                 retain: bool = False) -> list:
     """Gradients of ``out`` for each source node (zeros where unconnected), as Tensors."""
     create_graph = STATE.recording
     if out._node is None:
-        _warn_unconnected()
+        if warn_lost:
+            _warn_unconnected()
         grads: list = [None] * len(nodes)
     else:
         if out_grad is None:
@@ -226,6 +232,10 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
                 raise TypeError(f"{_name(fun)} was given has_aux=True, so it must return a "
                                 "pair (output, aux)")
             out, aux = out
+        # A result that is not a Tensor was computed outside gradarray: if it does not depend
+        # on the arguments, the recording was lost on the way (a constant function returns
+        # an untracked Tensor or a number, and hessians of linear maps are legitimately 0).
+        lost = isinstance(out, (np.ndarray, np.generic)) and out.__class__ not in TENSOR_TYPES
         out = _as_output(out, _name(fun))
         if out.shape != ():
             if out.size == 1:
@@ -235,7 +245,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
                     f"grad requires {_name(fun)} to return a scalar, but it returned shape "
                     f"{out.shape}; use gradarray.jacobian for the full Jacobian, or "
                     "gradarray.vjp for a vector-Jacobian product")
-        grads = gradient_of(out, nodes, sources)
+        grads = gradient_of(out, nodes, sources, warn_lost=lost)
         value = stop_gradient(out) if not STATE.recording else out
         g = _regroup(grads, treedefs, argnums)
         return ((value, aux) if has_aux else value), g
