@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from importlib import resources
@@ -101,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--loss", choices=["huber", "squared"], default="huber")
     parser.add_argument("--out", default=None,
-                        help="where to save the plot (default: a file in the temp directory)")
+                        help="where to save the plot (default: birth_life_huber.png here)")
     parser.add_argument("--no-plot", action="store_true")
     args = parser.parse_args(argv)
     data, _ = read_birth_life_data()
@@ -109,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"w = {float(w):.4f}, b = {float(b):.4f}")
     if args.no_plot:
         return 0
-    path = args.out or os.path.join(tempfile.gettempdir(), "gradarray_birth_life.png")
+    path = args.out or "birth_life_huber.png"
     try:
         save_plot(data, w, b, path)
     except ImportError:
