@@ -81,7 +81,8 @@ def run_firstcall(lib: str, cfg: dict, timeout: float, runs: int) -> dict:
 
 def machine_info() -> dict:
     info: dict = {"platform": platform.platform(), "python": sys.version.split()[0],
-                  "cpu_count": os.cpu_count(), "executable": sys.executable}
+                  "cpu_count": os.cpu_count(),
+                  "executable": os.path.basename(sys.executable)}
     try:
         info["cpus_usable"] = len(os.sched_getaffinity(0))
     except AttributeError:

@@ -372,11 +372,31 @@ def _unwrap_inputs(inputs: tuple) -> tuple[list, list, bool]:
     return raws, nodes, tracked
 
 
+def _untracked(x: Any) -> bool:
+    """A plain number or array, or a Tensor that is not recorded (no foreign override)."""
+    c = x.__class__
+    if c in TENSOR_TYPES:
+        # A view may be stale (its base written since): let the general path refresh it.
+        return x._base is None and (x._node is None or not STATE.recording)
+    return c in _PLAIN
+
+
 def _raw_of(x: Any) -> Any:
     return x._raw if x.__class__ in TENSOR_TYPES else x
 
 
 def _ufunc_general(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
+    if method == "__call__" and len(kwargs) == 1 and len(inputs) == 2:
+        # ``t += x`` on values that need no recording (a running total): the in-place call.
+        out = kwargs.get("out")
+        if out is not None and len(out) == 1:
+            o = out[0]
+            a, b = inputs
+            if o.__class__ in TENSOR_TYPES and _untracked(a) and _untracked(b) and \
+                    (o._node is None or not STATE.recording) and not o._is_var:
+                ufunc(_raw_of(a), _raw_of(b), out=o._raw)
+                mark_mutated(o, None)
+                return o
     for x in inputs:
         if _foreign(x):
             return NotImplemented

@@ -179,6 +179,8 @@ class Optimizer:
 
 
 def _check_device(graw: Any, v: Variable) -> None:
+    if graw.__class__ is np.ndarray and v._value.__class__ is np.ndarray:
+        return  # both on the host: the common case, decided without a lookup
     src, dst = _device_name(graw), _device_name(v._value)
     if src != dst:
         raise DeviceMismatchError(
