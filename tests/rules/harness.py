@@ -2,22 +2,23 @@
 
 A ``Case`` names the registry key it covers, a function of the differentiable arrays (the
 call under test, with its non-array arguments fixed) and one strategy per array.  The
-parametrized tests in ``test_rules.py`` (one per family) check, for every case, float64 and float32 (and
-complex where ``complex=True``): forward values equal plain NumPy's, and vjp/jvp agree with
-finite differences up to ``order``.
+parametrized tests in ``test_rules.py`` (one per family) check, for every case, float64 and
+float32 (and complex where ``complex=True``): forward values equal plain NumPy's, and vjp/jvp
+agree with finite differences up to ``order``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-__all__ = ["Case", "arrays", "positive", "unit", "square", "spd", "shapes", "same_shape", "quotient_pair",
-           "broadcastable"]
+__all__ = ["Case", "arrays", "positive", "unit", "square", "spd", "shapes", "same_shape",
+           "quotient_pair", "broadcastable"]
 
 
 @dataclass
