@@ -91,15 +91,15 @@ def reduction(name: str, func: Callable, keepdims: bool = True, kinds: str = "fc
             return lambda x: getattr(x, method)(**kw)
         return lambda x: func(x, **kw)
 
-    return Op(name, 1, build, (func,) + extra, kinds, smooth)
+    return Op(name, 1, build, extra or (func,), kinds, smooth)
 
 
-def scan(name: str, func: Callable) -> Op:
+def scan(name: str, func: Callable, keys: tuple = ()) -> Op:
     def build(ch: Chooser, a: Any) -> Callable:
         axis = None if a.ndim == 0 or ch.integers(0, 2) == 0 else ch.integers(-a.ndim, a.ndim - 1)
         return lambda x: func(x, axis=axis)
 
-    return Op(name, 1, build, (func,))
+    return Op(name, 1, build, keys or (func,))
 
 
 def _reshape(ch: Chooser, a: Any) -> Callable:
@@ -391,7 +391,7 @@ _ALL_OPS = [
     reduction("var", np.var, method="var"),
     reduction("std", lambda x, **kw: np.std(x, **kw) + 0.0, kinds="f", extra=_k("std")),
     scan("cumsum", np.cumsum),
-    scan("cumprod", lambda x, axis: np.cumprod(np.tanh(x) + 1.5, axis=axis)),
+    scan("cumprod", lambda x, axis: np.cumprod(np.tanh(x) + 1.5, axis=axis), (np.cumprod,)),
     # shapes and views
     Op("reshape", 1, _reshape, (np.reshape,)),
     Op("transpose", 1, _transpose, (np.transpose,)),
