@@ -216,7 +216,8 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
             k = node.extra
             slot[k] = g if slot[k] is None else slot[k] + g
             continue
-        if node.epoch is FREED or node.epoch < epoch_now:
+        ep = node.epoch
+        if ep is FREED or ep < epoch_now:
             _check(node)
         if create_graph:
             args, ans = _rebuild(node, wrap)
@@ -240,7 +241,10 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
                 pos, sub = i, None
             else:
                 pos, sub = slots[i]
-            fn = vjps[pos] if pos < len(vjps) else rule.vjp_for(pos)
+            try:
+                fn = vjps[pos]
+            except IndexError:
+                fn = rule.vjp_for(pos)
             if fn is None:
                 raise GraphFreedError(f"internal: '{rule.name}' has no derivative for "
                                       f"argument {pos}")

@@ -143,9 +143,15 @@ def _var_grad(g, a, axis, ddof, keepdims, where, mean, correction, skip_nan):
     return r if w is True else np.where(w, r, 0)
 
 
-def _std_cotangent(g, ans):
-    # d sqrt(v) = dv / (2 sqrt(v)); taken as 0 where std == 0 (a kink, like |x| at 0).
-    zero = ans == 0
+def _std_cotangent(g, ans, a, axis, keepdims, skip_nan=False):
+    # d sqrt(v) = dv / (2 sqrt(v)); taken as 0 where std is 0 (a kink, like |x| at 0).  A
+    # spread at the rounding level of the data (equal values whose mean rounded) counts as 0:
+    # there the quotient of two rounding errors would be noise, not a derivative.
+    if a.size:
+        scale = (np.nanmax if skip_nan else np.max)(np.abs(a), axis=axis, keepdims=keepdims)
+        zero = ans <= 4 * np.finfo(a.dtype).eps * scale
+    else:
+        zero = ans == 0
     return np.where(zero, 0, g / (2 * np.where(zero, 1, ans)))
 
 
@@ -156,8 +162,8 @@ def var_vjp(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, 
 
 def std_vjp(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True,
             mean=None, correction=None):
-    return _var_grad(_std_cotangent(g, ans), a, axis, ddof, keepdims, where, mean, correction,
-                     False)
+    return _var_grad(_std_cotangent(g, ans, a, axis, keepdims), a, axis, ddof, keepdims, where,
+                     mean, correction, False)
 
 
 def nanvar_vjp(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *,
@@ -167,8 +173,8 @@ def nanvar_vjp(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=Fals
 
 def nanstd_vjp(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *,
                where=True, mean=None, correction=None):
-    return _var_grad(_std_cotangent(g, ans), a, axis, ddof, keepdims, where, mean, correction,
-                     True)
+    return _var_grad(_std_cotangent(g, ans, a, axis, keepdims, True), a, axis, ddof, keepdims,
+                     where, mean, correction, True)
 
 
 defvjp(np.var, var_vjp)
