@@ -373,12 +373,13 @@ def _unwrap_inputs(inputs: tuple) -> tuple[list, list, bool]:
 
 
 def _untracked(x: Any) -> bool:
-    """A plain number or array, or a Tensor that is not recorded (no foreign override)."""
+    """A host number or array, or a host Tensor that is not recorded (no foreign override)."""
     c = x.__class__
-    if c in TENSOR_TYPES:
+    if c is _CLS[0]:
         # A view may be stale (its base written since): let the general path refresh it.
         return x._base is None and (x._node is None or not STATE.recording)
-    return c in _PLAIN
+    # Host values only: device arrays take the general path, which checks devices.
+    return c in _PLAIN and c not in _RAW_CLS
 
 
 def _raw_of(x: Any) -> Any:
@@ -392,7 +393,7 @@ def _ufunc_general(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) ->
         if out is not None and len(out) == 1:
             o = out[0]
             a, b = inputs
-            if o.__class__ in TENSOR_TYPES and _untracked(a) and _untracked(b) and \
+            if o.__class__ is _CLS[0] and _untracked(a) and _untracked(b) and \
                     (o._node is None or not STATE.recording) and not o._is_var:
                 ufunc(_raw_of(a), _raw_of(b), out=o._raw)
                 mark_mutated(o, None)
