@@ -17,7 +17,16 @@ from ._state import STATE
 from .errors import DeviceMismatchError, NoRuleError, UnsupportedArgument
 from .graph import EPOCH as _EPOCH
 from .graph import SELECT, Meta, Node, log_write
-from .registry import COMPOSITES, LAZY_RULES, NONDIFF, RULES, Rule, load_lazy_rules, lookup_name
+from .registry import (
+    COMPOSITES,
+    FULL,
+    LAZY_RULES,
+    NONDIFF,
+    RULES,
+    Rule,
+    load_lazy_rules,
+    lookup_name,
+)
 
 __all__ = ["TENSOR_TYPES", "bind", "register_array_type", "wrap", "array_ufunc",
            "array_function", "getitem", "setitem", "mark_mutated"]
@@ -338,6 +347,18 @@ def array_ufunc(self: Any, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs:
         rule = RULES.get(ufunc)
         if rule is None and (not LAZY_RULES or (rule := _late_rule(ufunc)) is None):
             return _unruled(ufunc, ans)
+        plan = rule._plans.get(_MASK1)
+        if plan is not None and ans.__class__ is _ndarray and a.__class__ not in VAR_TYPES \
+                and not (rule.multi or rule.view):
+            # The commonest recorded call (np.sin(x) on a Tensor): _record without generality.
+            keep_ans, keep = plan[0], plan[1]
+            node = Node(rule, (na,), (ra,) if keep is None or keep[0] == FULL else
+                        ((Meta(ra),) if keep[0] else (None,)), None,
+                        ans if keep_ans else None, ans.shape, ans.dtype, _EPOCH[0])
+            t = ans.view(_CLS[0])
+            t._raw = ans
+            t._node = node
+            return t
         return _record(rule, (ra,), (na,), None, ans, inputs)
     return _ufunc_general(ufunc, method, inputs, kwargs)
 
