@@ -329,6 +329,24 @@ def array_ufunc(self: Any, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs:
         rule = RULES.get(ufunc)
         if rule is None and (not LAZY_RULES or (rule := _late_rule(ufunc)) is None):
             return _unruled(ufunc, ans)
+        plan = rule._plans.get((na is not None, nb is not None))
+        if plan is not None and ans.__class__ is _ndarray and a.__class__ not in VAR_TYPES \
+                and b.__class__ not in VAR_TYPES and not (rule.multi or rule.view):
+            # The commonest recorded call (x * y on Tensors): _record without generality.
+            keep = plan[1]
+            if keep is None or plan[4]:
+                args = (ra, rb)
+            else:
+                ka, kb = keep
+                args = (ra if ka == FULL else (None if not ka else
+                                               Meta(ra) if ra.__class__ is _ndarray else ra),
+                        rb if kb == FULL else (None if not kb else
+                                               Meta(rb) if rb.__class__ is _ndarray else rb))
+            t = ans.view(_CLS[0])
+            t._raw = ans
+            t._node = Node(rule, (na, nb), args, None, ans if plan[0] else None, ans.shape,
+                           ans.dtype, _EPOCH[0])
+            return t
         return _record(rule, (ra, rb), (na, nb), None, ans, inputs)
     if n == 1:
         a = inputs[0]
