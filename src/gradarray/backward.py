@@ -60,10 +60,11 @@ def _times_conj(g: Any, d: Any) -> Any:
 
 
 def _toposort(roots: list, stop: set) -> tuple[list, set]:
-    """Nodes from which a source is reachable, consumers before producers."""
+    """Nodes from which a source is reachable, consumers before producers, and that set."""
     seen: set = set(roots)
     post: list = []
     empty = ()
+    other_leaf = False  # a leaf that is not a source: some nodes may not lead to a source
     for root in roots:
         stack = [(root, iter(root.parents if root not in stop else empty))]
         while stack:
@@ -71,11 +72,20 @@ def _toposort(roots: list, stop: set) -> tuple[list, set]:
             for p in it:
                 if p is not None and p not in seen:
                     seen.add(p)
-                    stack.append((p, iter(p.parents if p not in stop else empty)))
+                    if p in stop:
+                        post.append(p)
+                        continue
+                    if not p.parents:
+                        other_leaf = True
+                    stack.append((p, iter(p.parents)))
                     break
             else:
                 stack.pop()
                 post.append(n)
+    if not other_leaf:
+        # Every path ends at a source: every node is relevant (the common case).
+        post.reverse()
+        return post, seen
     # post has producers before consumers: one pass marks what leads to a source.
     relevant = set(stop)
     order = []
