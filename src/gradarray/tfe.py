@@ -21,7 +21,7 @@ from ._state import STATE
 from ._tree import tree_flatten, tree_unflatten
 from .backward import backward
 from .devices import raw_array
-from .dispatch import TENSOR_TYPES, _device_name, wrap
+from .record import TENSOR_TYPES, _device_name, wrap
 from .tensor import Tensor, asarray
 from .transforms import Trace, make_source
 

@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 
 from .devices import raw_array
-from .dispatch import TENSOR_TYPES, _device_name, wrap
 from .errors import DeviceMismatchError
+from .record import TENSOR_TYPES, _device_name, wrap
 from .tensor import Tensor
 from .tfe import flat_outputs, gradients_of, implicit_value_and_gradients
 from .transforms import Trace

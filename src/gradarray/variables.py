@@ -25,9 +25,9 @@ import numpy as np
 
 from . import devices as _devices
 from ._state import STATE
-from .dispatch import TENSOR_TYPES, _device_name
 from .errors import DeviceMismatchError
 from .graph import leaf, log_write
+from .record import TENSOR_TYPES, _device_name
 from .tensor import Tensor, asarray
 
 __all__ = ["Variable"]

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import dispatch as _dispatch
+from .. import record as _record_mod
 from ..errors import DeviceMismatchError
 from ..registry import Rule
 
@@ -70,7 +71,7 @@ def device_of(x: Any) -> str:
     >>> device_of(ga.tensor([1.0]))
     'cpu'
     """
-    name = _dispatch._device_name(x)
+    name = _record_mod._device_name(x)
     if name is not None:
         return name
     if isinstance(x, (list, tuple, int, float, complex, bool)):
