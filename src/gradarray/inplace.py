@@ -230,28 +230,20 @@ def setitem(self: Any, idx: Any, value: Any) -> None:
     if self._raw.__class__ is not _ndarray:
         _check_index_device(self._raw, ridx, rvalue)
     node = self._node
-    recording = STATE.recording
-    if recording and (node is not None or vnode is not None):
-        rule = RULES[operator.setitem]
-        if vnode is not None and (isinstance(rvalue, _ndarray) or
-                                  rvalue.__class__ in _RAW_CLS) and \
-                np.may_share_memory(rvalue, self._raw):
-            rvalue = rvalue.copy()
-        _before_write(self)
-        try:
-            self._raw[ridx] = rvalue
-        except Exception as e:
-            _explain_failure(e, operator.setitem, (self._raw, rvalue))
-            raise
-        new = Node(rule, (node, None, vnode), (Meta(self._raw), ridx, None), None, None,
-                   self.shape, self.dtype, _EPOCH[0])
-        mark_mutated(self, new)
-        return
+    record = STATE.recording and (node is not None or vnode is not None)
+    if record and vnode is not None and (isinstance(rvalue, _ndarray) or
+                                         rvalue.__class__ in _RAW_CLS) and \
+            np.may_share_memory(rvalue, self._raw):
+        rvalue = rvalue.copy()  # the values written must survive the write itself
     _before_write(self)
     try:
         self._raw[ridx] = rvalue
     except Exception as e:
         _explain_failure(e, operator.setitem, (self._raw, rvalue))
         raise
-    mark_mutated(self, None)
+    new = None
+    if record:
+        new = Node(RULES[operator.setitem], (node, None, vnode), (Meta(self._raw), ridx, None),
+                   None, None, self.shape, self.dtype, _EPOCH[0])
+    mark_mutated(self, new)
 
