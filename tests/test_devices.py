@@ -198,9 +198,10 @@ def test_operator_table_covers_python_operators():
 
 def test_device_class_shares_tensor_functions():
     # The same function objects, not copies: one implementation of every hook.
-    for name in ("__array_ufunc__", "__getitem__", "__setitem__",
-                 "reshape", "sum", "to_device"):
+    for name in ("__getitem__", "__setitem__", "reshape", "sum", "to_device"):
         assert FakeTensor.__dict__[name] is ga.Tensor.__dict__[name], name
+    # Python's __array_ufunc__ (Tensor's may be the compiled one, bound to Tensor's layout).
+    assert FakeTensor.__dict__["__array_ufunc__"] is _dispatch.array_ufunc
     # Methods using super() are bound to Tensor's MRO: the operator table replaces them.
     assert "__init_subclass__" not in FakeTensor.__dict__
     # __array_function__ wraps Tensor's to give back ``like=`` (NEP 35 drops it).

@@ -54,45 +54,58 @@ def fit(g: Any, shape: tuple, dtype: np.dtype) -> Any:
     return g
 
 
-def _times_conj(g: Any, d: Any) -> Any:
-    kind = d.dtype.kind if hasattr(d, "dtype") else ("c" if isinstance(d, complex) else "f")
-    return g * (np.conj(d) if kind == "c" else d)
+def _times_partial(g: Any, d: Any) -> Any:
+    """``g * conj(d)`` for an elementwise partial derivative ``d`` (None: no gradient)."""
+    if d is None:
+        return None
+    dc = d.__class__
+    if dc is float or dc is int or dc is bool:
+        return g * d
+    if dc is complex:
+        return g * d.conjugate()
+    dt = getattr(d, "dtype", None)
+    if dt is None:  # a list operand, e.g. x * [1.0, 2.0]
+        d = np.asarray(d)
+        dt = d.dtype
+    return g * np.conj(d) if dt.kind == "c" else g * d
 
 
-def _toposort(roots: list, stop: set) -> tuple[list, set]:
-    """Nodes from which a source is reachable, consumers before producers, and that set."""
+def _toposort(roots: list, stop: set) -> tuple[list, set | None]:
+    """Nodes to propagate through, consumers before producers, and the set of relevant ones.
+
+    Sources (``stop``) and other leaves are left out: there is nothing to propagate past
+    them.  A node is relevant when a source is reachable from it; the set is None when
+    every node reached is (the common case: no test needed).
+    """
     seen: set = set(roots)
     post: list = []
-    empty = ()
     other_leaf = False  # a leaf that is not a source: some nodes may not lead to a source
     for root in roots:
-        stack = [(root, iter(root.parents if root not in stop else empty))]
+        if root in stop or not root.parents:
+            continue
+        stack = [(root, iter(root.parents))]
         while stack:
             n, it = stack[-1]
             for p in it:
                 if p is not None and p not in seen:
                     seen.add(p)
                     if p in stop:
-                        post.append(p)
                         continue
                     if not p.parents:
                         other_leaf = True
+                        continue
                     stack.append((p, iter(p.parents)))
                     break
             else:
                 stack.pop()
                 post.append(n)
     if not other_leaf:
-        # Every path ends at a source: every node is relevant (the common case).
         post.reverse()
-        return post, seen
+        return post, None
     # post has producers before consumers: one pass marks what leads to a source.
     relevant = set(stop)
     order = []
     for n in post:
-        if n in relevant:
-            order.append(n)
-            continue
         for p in n.parents:
             if p in relevant:
                 relevant.add(n)
@@ -120,7 +133,7 @@ def _saved_arrays(node: Node) -> Any:
 def _check(node: Node) -> None:
     """Raise if the node's saved values are gone or were overwritten since it was recorded."""
     epoch = node.epoch
-    if epoch is FREED:
+    if epoch == FREED:
         raise GraphFreedError(
             f"the backward pass reached '{node.name}' a second time, but its saved values "
             "were freed by the first gradient computation; use GradientTape(persistent=True) "
@@ -204,19 +217,45 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
             grads[r] = grads[r] + g
         else:
             grads[r] = g
-    results: dict = {}
 
     ndarray = np.ndarray
     epoch_now = EPOCH[0]
+    allrel = relevant is None
+    plain = not create_graph
+    pop = grads.pop
     for node in order:
-        g = grads.pop(node, None)
+        g = pop(node, None)
         if g is None:
             continue
-        if node in stop:
-            results[node] = g
-            continue
         rule = node.rule
-        if rule is None:
+        if rule.elementwise and plain and node.epoch >= epoch_now and node.slots is None:
+            # The commonest node (np.sin(x), x * y): g * d per input, nothing else to do.
+            args, ans = node.args, node.ans
+            i = -1
+            for p in node.parents:
+                i += 1
+                if p is None or not (allrel or p in relevant):
+                    continue
+                d = rule.vjps[i](ans, *args)
+                if d is None:  # zero almost everywhere (copysign's sign argument)
+                    continue
+                gi = g * d
+                if gi.__class__ is not ndarray or (dt := gi.dtype) is not p.dtype or \
+                        dt.kind == "c" or gi.shape != p.shape:
+                    gi = fit(_times_partial(g, d), p.shape, p.dtype)
+                prev = grads.get(p)
+                if prev is None:
+                    grads[p] = gi
+                elif p in owned:
+                    np.add(prev, gi, out=prev)
+                else:
+                    new = grads[p] = prev + gi
+                    if new.__class__ is ndarray and new.shape == p.shape:
+                        owned.add(p)
+            if not retain:
+                node.args = node.ans = None
+                node.epoch = FREED
+            g = gi = d = args = ans = None
             continue
         if rule is SELECT:
             parent = node.parents[0]
@@ -226,8 +265,7 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
             k = node.extra
             slot[k] = g if slot[k] is None else slot[k] + g
             continue
-        ep = node.epoch
-        if ep is FREED or ep < epoch_now:
+        if node.epoch < epoch_now:
             _check(node)
         if create_graph:
             args, ans = _rebuild(node, wrap)
@@ -245,7 +283,7 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
         i = -1
         for p in node.parents:
             i += 1
-            if p is None or p not in relevant:
+            if p is None or not (allrel or p in relevant):
                 continue
             if slots is None:
                 pos, sub = i, None
@@ -259,20 +297,9 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
                 raise GraphFreedError(f"internal: '{rule.name}' has no derivative for "
                                       f"argument {pos}")
             if elementwise:
-                d = fn(ans, *args)
-                if d is None:
+                gi = _times_partial(g, fn(ans, *args))
+                if gi is None:
                     continue
-                dc = d.__class__
-                if dc is float or dc is int or dc is bool:
-                    gi = g * d
-                elif dc is complex:
-                    gi = g * d.conjugate()
-                else:
-                    dt = getattr(d, "dtype", None)
-                    if dt is None:  # a list operand, e.g. x * [1.0, 2.0]
-                        d = np.asarray(d)
-                        dt = d.dtype
-                    gi = g * np.conj(d) if dt.kind == "c" else g * d
             else:
                 kwargs = node.kwargs
                 gi = fn(g, ans, *args, **kwargs) if kwargs else fn(g, ans, *args)
@@ -302,4 +329,4 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
         # Drop this node's temporaries now, not when the next node overwrites them: a large
         # derivative kept alive by a stale local costs a whole array of peak memory.
         g = gi = d = args = ans = None
-    return [results.get(s) for s in sources]
+    return [grads.get(s) for s in sources]

@@ -8,6 +8,7 @@ consumers or to the Tensors they describe, so the graph is freed by reference co
 
 from __future__ import annotations
 
+import os
 import weakref
 from typing import Any
 
@@ -16,31 +17,76 @@ import numpy as np
 __all__ = ["Node", "Meta", "SELECT", "FREED", "leaf", "log_write", "written_since", "EPOCH",
            "RAW_TYPES", "register_raw_type"]
 
-# Marker rules (not in the registry): a multi-output node's k-th output.
-SELECT = "select"
-# Marker for a node whose saved values were released by a backward pass.
-FREED = ("freed",)
 
 
-class Node:
-    """One recorded operation (or a leaf when ``rule`` is None)."""
+class _Select:
+    """Marker rule (not in the registry) of a multi-output node's k-th output."""
 
-    __slots__ = ("rule", "parents", "args", "kwargs", "ans", "shape", "dtype", "epoch",
-                 "slots", "extra", "__weakref__")
+    __slots__ = ()
+    name = "select"
+    elementwise = multi = view = False
 
-    def __init__(self, rule: Any, parents: tuple, args: tuple | None, kwargs: dict | None,
-                 ans: Any, shape: tuple, dtype: Any, epoch: Any = 0,
-                 slots: tuple | None = None, extra: Any = None) -> None:
-        self.rule = rule          # Rule, SELECT, or None for a leaf
-        self.parents = parents    # flat tuple: Node or None per input slot
-        self.args = args          # positional args, raw arrays in place of Tensors
-        self.kwargs = kwargs      # keyword args (no Tensors that need gradients)
-        self.ans = ans            # raw output, kept only if the rule reads it
-        self.shape = shape        # output shape (tuple of shapes for multi-output)
-        self.dtype = dtype        # output dtype (tuple for multi-output)
-        self.epoch = epoch        # write count when recorded (FREED once released)
-        self.slots = slots        # None: slot i is positional arg i; else ((i, j), ...)
-        self.extra = extra        # leaf: weakref to its Variable; SELECT: output index
+    def __repr__(self) -> str:
+        return "SELECT"
+
+
+SELECT = _Select()
+# The epoch of a node whose saved values were released by a backward pass: below every
+# real epoch, so the backward pass's "written since?" test catches it with no extra check.
+FREED = -1
+
+
+def _node_base() -> type:
+    """The compiled field container (``_speedups.NodeBase``) when built, else Python's."""
+    if os.environ.get("GRADARRAY_PURE_PYTHON", "") in ("", "0"):
+        try:
+            from ._speedups import NodeBase
+        except ImportError:
+            pass
+        else:
+            return NodeBase
+
+    class NodeBase:
+        __slots__ = ("rule", "parents", "args", "kwargs", "ans", "shape", "dtype", "epoch",
+                     "slots", "extra", "__weakref__")
+
+        def __init__(self, rule: Any, parents: tuple, args: tuple | None, kwargs: dict | None,
+                     ans: Any, shape: tuple, dtype: Any, epoch: Any = 0,
+                     slots: tuple | None = None, extra: Any = None) -> None:
+            self.rule = rule
+            self.parents = parents
+            self.args = args
+            self.kwargs = kwargs
+            self.ans = ans
+            self.shape = shape
+            self.dtype = dtype
+            self.epoch = epoch
+            self.slots = slots
+            self.extra = extra
+
+    return NodeBase
+
+
+class Node(_node_base()):
+    """One recorded operation (or a leaf when ``rule`` is None).
+
+    ``Node(rule, parents, args, kwargs, ans, shape, dtype, epoch=0, slots=None, extra=None)``:
+
+    - ``rule``: Rule, SELECT, or None for a leaf;
+    - ``parents``: flat tuple, a Node or None per input slot;
+    - ``args``: positional args, raw arrays in place of Tensors; ``kwargs``: keyword args
+      (no Tensors that need gradients);
+    - ``ans``: raw output, kept only if the rule reads it; ``shape``, ``dtype``: the output's
+      (tuples of them for multi-output);
+    - ``epoch``: write count when recorded (FREED once released);
+    - ``slots``: None when slot i is positional arg i, else ((i, path), ...);
+    - ``extra``: a leaf's weakref to its Variable; SELECT's output index.
+
+    The fields live in a compiled base class when ``_speedups`` is built (one allocation per
+    recorded call), else in a Python one with the same slots.
+    """
+
+    __slots__ = ()
 
     @property
     def name(self) -> str:

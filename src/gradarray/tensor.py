@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _compiled
 from . import dispatch as _dispatch
 from ._state import is_recording
 
@@ -300,6 +301,7 @@ def _rebuild(raw: np.ndarray, cls: type) -> Tensor:
 
 
 _dispatch.bind(Tensor)
+_compiled.install(Tensor)
 
 
 def tensor(data: Any, dtype: Any = None, *, device: Any = None) -> Tensor:

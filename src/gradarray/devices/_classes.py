@@ -181,6 +181,8 @@ def make_tensor_class(raw_type: type, name: str, to_host: Callable[[Any], np.nda
         __bool__=lambda self: bool(to_host(self._raw)),
         __index__=lambda self: to_host(self._raw).__index__(),
         __hash__=None, __module__="gradarray", __array_function__=_array_function,
+        # Python's: the compiled one on Tensor (``_speedups``) is bound to Tensor's layout.
+        __array_ufunc__=_ufunc,
         # CuPy-only methods that would compute (or write) without NumPy's protocols.
         ptp=lambda self, *args, **kwargs: np.ptp(self, *args, **kwargs),
         scatter_add=lambda self, slices, value: np.add.at(self, slices, value),
