@@ -70,6 +70,16 @@ def _times_partial(g: Any, d: Any) -> Any:
     return g * np.conj(d) if dt.kind == "c" else g * d
 
 
+def _is_complex(d: Any) -> bool:
+    dc = d.__class__
+    if dc is float or dc is int or dc is bool:
+        return False
+    if dc is complex:
+        return True
+    dt = getattr(d, "dtype", None)
+    return np.iscomplexobj(d) if dt is None else dt.kind == "c"
+
+
 def _toposort(roots: list, stop: set) -> tuple[list, set | None]:
     """Nodes to propagate through, consumers before producers, and the set of relevant ones.
 
@@ -242,7 +252,8 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
                 gi = g * d
                 if gi.__class__ is not ndarray or (dt := gi.dtype) is not p.dtype or \
                         dt.kind == "c" or gi.shape != p.shape:
-                    gi = fit(_times_partial(g, d), p.shape, p.dtype)
+                    # A NumPy scalar (0-d), a dtype to cast, a complex d to conjugate.
+                    gi = fit(g * np.conj(d) if _is_complex(d) else gi, p.shape, p.dtype)
                 prev = grads.get(p)
                 if prev is None:
                     grads[p] = gi
