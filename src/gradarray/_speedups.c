@@ -382,6 +382,100 @@ fail:
     return NULL;
 }
 
+
+/* ------------------------------------------------------------------ backward's order */
+/*
+ * toposort(roots, stop) -> (post, other_leaf): backward._toposort's depth-first walk.
+ * ``post`` lists the nodes reached, producers before consumers, leaving out the sources
+ * (``stop``) and other leaves; ``other_leaf`` says whether a leaf that is not a source was
+ * met (then Python marks which nodes lead to a source).  Every node must be a NodeBase.
+ */
+typedef struct { NodeObject *node; Py_ssize_t next; } Frame;
+
+static PyObject *
+toposort(PyObject *mod, PyObject *args)
+{
+    PyObject *roots, *stop, *seen = NULL, *post = NULL, *res = NULL;
+    Frame *stack = NULL;
+    Py_ssize_t cap = 64, sp = 0, r, nroots;
+    int other_leaf = 0;
+
+    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &roots, &PySet_Type, &stop)) return NULL;
+    nroots = PyList_GET_SIZE(roots);
+    for (r = 0; r < nroots; r++) {
+        if (!PyObject_TypeCheck(PyList_GET_ITEM(roots, r), &NodeBase_Type)) {
+            PyErr_SetString(PyExc_TypeError, "toposort: roots must be nodes");
+            return NULL;
+        }
+    }
+    if ((seen = PySet_New(roots)) == NULL) return NULL;
+    if ((post = PyList_New(0)) == NULL) goto done;
+    if ((stack = PyMem_Malloc(cap * sizeof(Frame))) == NULL) { PyErr_NoMemory(); goto done; }
+    for (r = 0; r < nroots; r++) {
+        NodeObject *root = (NodeObject *)PyList_GET_ITEM(roots, r);
+        int c = PySet_Contains(stop, (PyObject *)root);
+        if (c < 0) goto done;
+        if (root->parents == NULL || !PyTuple_Check(root->parents)) {
+            PyErr_SetString(PyExc_TypeError, "toposort: a node's parents is not a tuple");
+            goto done;
+        }
+        if (c || PyTuple_GET_SIZE(root->parents) == 0) continue;
+        stack[0].node = root;
+        stack[0].next = 0;
+        sp = 1;
+        while (sp > 0) {
+            Frame *top = &stack[sp - 1];
+            PyObject *parents = top->node->parents;
+            if (top->next < PyTuple_GET_SIZE(parents)) {
+                PyObject *p = PyTuple_GET_ITEM(parents, top->next);
+                top->next++;
+                if (p == Py_None) continue;
+                if (!PyObject_TypeCheck(p, &NodeBase_Type)) {
+                    PyErr_SetString(PyExc_TypeError, "toposort: a parent is not a node");
+                    goto done;
+                }
+                if ((c = PySet_Contains(seen, p)) != 0) {
+                    if (c < 0) goto done;
+                    continue;
+                }
+                if (PySet_Add(seen, p) < 0) goto done;  /* seen keeps p alive */
+                if ((c = PySet_Contains(stop, p)) != 0) {
+                    if (c < 0) goto done;
+                    continue;
+                }
+                PyObject *pp = ((NodeObject *)p)->parents;
+                if (pp == NULL || !PyTuple_Check(pp)) {
+                    PyErr_SetString(PyExc_TypeError, "toposort: a node's parents is not a tuple");
+                    goto done;
+                }
+                if (PyTuple_GET_SIZE(pp) == 0) {
+                    other_leaf = 1;
+                    continue;
+                }
+                if (sp == cap) {
+                    Frame *grown = PyMem_Realloc(stack, 2 * cap * sizeof(Frame));
+                    if (grown == NULL) { PyErr_NoMemory(); goto done; }
+                    stack = grown;
+                    cap *= 2;
+                }
+                stack[sp].node = (NodeObject *)p;
+                stack[sp].next = 0;
+                sp++;
+            }
+            else {
+                if (PyList_Append(post, (PyObject *)top->node) < 0) goto done;
+                sp--;
+            }
+        }
+    }
+    res = Py_BuildValue("(OO)", post, other_leaf ? Py_True : Py_False);
+done:
+    PyMem_Free(stack);
+    Py_XDECREF(seen);
+    Py_XDECREF(post);
+    return res;
+}
+
 static PyMethodDef ufunc_def = {
     "__array_ufunc__", (PyCFunction)(void (*)(void))array_ufunc, METH_FASTCALL | METH_KEYWORDS,
     "NumPy's ufunc override: the commonest call compiled, the rest in gradarray.dispatch."
@@ -400,6 +494,8 @@ array_ufunc_for(PyObject *mod, PyObject *cls)
 
 static PyMethodDef methods[] = {
     {"configure", configure, METH_VARARGS, "Give the module the objects it works with."},
+    {"toposort", toposort, METH_VARARGS,
+     "backward._toposort's walk: (nodes producers first, whether another leaf was met)."},
     {"array_ufunc_for", array_ufunc_for, METH_O,
      "The compiled __array_ufunc__ method descriptor for a Tensor class."},
     {NULL, NULL, 0, NULL}

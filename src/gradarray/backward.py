@@ -80,16 +80,12 @@ def _is_complex(d: Any) -> bool:
     return np.iscomplexobj(d) if dt is None else dt.kind == "c"
 
 
-def _toposort(roots: list, stop: set) -> tuple[list, set | None]:
-    """Nodes to propagate through, consumers before producers, and the set of relevant ones.
-
-    Sources (``stop``) and other leaves are left out: there is nothing to propagate past
-    them.  A node is relevant when a source is reachable from it; the set is None when
-    every node reached is (the common case: no test needed).
-    """
+def _walk(roots: list, stop: set) -> tuple[list, bool]:
+    """Depth-first: nodes reached, producers first, without sources and other leaves; and
+    whether a leaf that is not a source was met.  (``_speedups.toposort`` when compiled.)"""
     seen: set = set(roots)
     post: list = []
-    other_leaf = False  # a leaf that is not a source: some nodes may not lead to a source
+    other_leaf = False
     for root in roots:
         if root in stop or not root.parents:
             continue
@@ -109,6 +105,28 @@ def _toposort(roots: list, stop: set) -> tuple[list, set | None]:
             else:
                 stack.pop()
                 post.append(n)
+    return post, other_leaf
+
+
+def _compiled_walk() -> Callable | None:
+    try:
+        from ._speedups import NodeBase, toposort
+    except ImportError:
+        return None
+    return toposort if issubclass(Node, NodeBase) else None
+
+
+_WALK = _compiled_walk() or _walk
+
+
+def _toposort(roots: list, stop: set) -> tuple[list, set | None]:
+    """Nodes to propagate through, consumers before producers, and the set of relevant ones.
+
+    Sources (``stop``) and other leaves are left out: there is nothing to propagate past
+    them.  A node is relevant when a source is reachable from it; the set is None when
+    every node reached is (the common case: no test needed).
+    """
+    post, other_leaf = _WALK(roots if roots.__class__ is list else list(roots), stop)
     if not other_leaf:
         post.reverse()
         return post, None
