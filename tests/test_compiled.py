@@ -1,9 +1,10 @@
 """The optional compiled hot path (``_speedups.c``) against the Python one.
 
-Every check runs twice, once through each ``Tensor.__array_ufunc__``: values, gradients,
-graph nodes, the cases the compiled path hands back to Python, errors, and reference counts
-(a leak in C would show as growing counts).  The pure-Python Node (used when the extension is
-not built) is covered by running the engine tests in a subprocess with it.
+Every check runs twice, once through each ``Tensor.__array_ufunc__`` and each backward loop
+and walk: values, gradients, graph nodes, the cases the compiled path hands back to Python,
+errors, and reference counts (a leak in C would show as growing counts).  The pure-Python
+Node (used when the extension is not built) is covered by running the engine tests in a
+subprocess with it.
 """
 
 import gc
@@ -19,7 +20,7 @@ import numpy as np
 import pytest
 
 import gradarray as ga
-from gradarray import _compiled, graph
+from gradarray import _compiled, backward, graph
 from gradarray.errors import NoRuleError
 from gradarray.testing import check_grads
 
@@ -27,10 +28,16 @@ MODES = ["python"] + (["compiled"] if _compiled.available() else [])
 
 
 @pytest.fixture(params=MODES)
-def mode(request):
+def mode(request, monkeypatch):
+    compiled = request.param == "compiled"
     before = _compiled.enabled()
-    _compiled.set_enabled(request.param == "compiled")
-    assert _compiled.enabled() == (request.param == "compiled")
+    _compiled.set_enabled(compiled)
+    assert _compiled.enabled() == compiled
+    if not compiled:
+        monkeypatch.setattr(backward, "_LOOP", None)
+        monkeypatch.setattr(backward, "_WALK", backward._walk)
+    else:
+        assert backward._LOOP is not None and backward._WALK is not backward._walk
     yield request.param
     _compiled.set_enabled(before)
 
@@ -164,19 +171,26 @@ def test_no_reference_leaks(mode):
     raw = np.ones(4)
     rule = ga.registry.RULES[np.sin]
 
+    raw2 = np.ones((3, 4))
+
+    def loss(x):
+        # elementwise and general rules, keyword arguments, broadcasting (fit), accumulation
+        return np.sum(np.sin(x) * raw + 2.0 * x * x + np.sum(x * raw2, axis=0)) * x[0]
+
     def work():
         for _ in range(200):
-            ga.grad(lambda x: np.sum(np.sin(x) * raw + 2.0 * x))(x)
+            ga.grad(loss)(x)
             np.exp(x) * raw
 
     work()
     gc.collect()
-    counts = (sys.getrefcount(raw), sys.getrefcount(rule), sys.getrefcount(x),
-              sys.getrefcount(x._raw))
+    def counts():
+        return [sys.getrefcount(o) for o in (raw, raw2, rule, x, x._raw, None, 2.0)]
+
+    before = counts()
     work()
     gc.collect()
-    assert (sys.getrefcount(raw), sys.getrefcount(rule), sys.getrefcount(x),
-            sys.getrefcount(x._raw)) == counts
+    assert counts() == before
 
 
 def test_graph_is_freed_with_its_outputs(mode):
@@ -190,6 +204,63 @@ def test_graph_is_freed_with_its_outputs(mode):
 
     ga.grad(f)(x)
     assert refs[0]() is None   # freed by reference counting, no collection needed
+
+
+def test_backward_cases(mode):
+    """Broadcasting, accumulation, complex partials, 0-d, keyword rules, non-source leaves."""
+    rng = np.random.default_rng(3)
+    a = ga.tensor(rng.normal(size=(3, 4)))
+    b = ga.tensor(rng.normal(size=4))
+    z = ga.tensor(rng.normal(size=3) + 1j * rng.normal(size=3))
+    s = ga.tensor(0.7)
+
+    def f(a, b, s):
+        y = np.sin(a) * b + a * a * s          # b broadcast (summed back), a used 3 times
+        y = y + np.sum(y, axis=0, keepdims=True) + np.copysign(y, b)
+        return np.sum(np.tanh(y)) * s + s * s   # 0-d products are NumPy scalars
+
+    check_grads(f, a, b, s, order=2)
+    check_grads(lambda z: np.real(np.sum(np.exp(z) * np.conj(z) * 1j)), z, order=2)
+    check_grads(lambda z: np.sum(np.abs(np.sin(z))), z, order=1)
+    for dtype in (np.float32, np.float64):
+        x = ga.tensor(rng.normal(size=5).astype(dtype))
+        g = ga.grad(lambda x: np.sum(np.cos(x) * x))(x)
+        assert g.dtype == dtype
+        np.testing.assert_allclose(g.numpy(), -np.sin(x.numpy()) * x.numpy() + np.cos(x.numpy()),
+                                   rtol=1e-5)
+    # A leaf that is not a source (an outer Tensor seen by an inner gradient): relevance.
+    def outer(w):
+        inner = ga.grad(lambda x: np.sum(np.sin(x * w) * w))(ga.tensor(np.ones(3)))
+        return np.sum(inner * inner)
+    check_grads(outer, ga.tensor(np.array([0.3, 0.5, 0.7])), order=1)
+
+
+def test_backward_errors_and_persistence(mode):
+    x = ga.tensor(np.array([0.5, 1.5]))
+    with ga.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = np.exp(x) * x
+        loss = np.sum(y * y)
+    g1 = tape.gradient(loss, x)
+    g2 = tape.gradient(loss, x)           # saved values kept: the same answer twice
+    np.testing.assert_allclose(g1.numpy(), g2.numpy())
+    from gradarray.transforms import Trace, make_source
+    src = make_source(x)
+    with Trace():
+        loss = np.sum(np.exp(src) * src)
+    first = backward.backward([loss._node], [np.ones(())], [src._node])[0]
+    np.testing.assert_allclose(first, np.exp(x.numpy()) * (x.numpy() + 1))
+    with pytest.raises(ga.errors.GraphFreedError, match="a second time"):
+        backward.backward([loss._node], [np.ones(())], [src._node])
+
+    def overwrites(x):
+        y = x * 1.0
+        z = np.sin(y)                        # sin keeps its input ...
+        y *= 2.0                             # ... overwritten here
+        return np.sum(z + y)
+
+    with pytest.raises(ga.errors.MutatedSavedTensorError):
+        ga.grad(overwrites)(x)
 
 
 def test_node_fields_and_weakrefs():

@@ -42,7 +42,8 @@ def install(cls: type) -> None:
         return
     _speedups.configure(dispatch.array_ufunc, cls, np.ndarray, record._PLAIN, registry.RULES,
                         registry.NONDIFF, STATE, graph.EPOCH, graph.Node, graph.Meta,
-                        record._ARRAY_OUT)
+                        record._ARRAY_OUT, np.add)
+    assert graph.FREED == -1  # _speedups.backward_loop marks released nodes with -1
     _METHOD[:] = [_speedups.array_ufunc_for(cls)]
     cls.__array_ufunc__ = _METHOD[0]
 

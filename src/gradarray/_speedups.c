@@ -28,6 +28,7 @@ static PyObject *epoch;        /* graph.EPOCH: [int] */
 static PyObject *node_cls;     /* graph.Node */
 static PyObject *meta_cls;     /* graph.Meta */
 static PyObject *out_value;    /* ``...`` when ufuncs accept out=... (0-d results stay arrays) */
+static PyObject *np_add;       /* numpy.add, for in-place accumulation */
 static Py_ssize_t off_raw, off_node;  /* offsets of Tensor's _raw and _node slots */
 static int configured = 0;
 static int node_fast = 0;      /* Node is a NodeBase subclass: allocate it directly */
@@ -144,7 +145,8 @@ slot_offset(PyTypeObject *cls, const char *name)
     return ((PyMemberDescrObject *)d)->d_member->offset;
 }
 
-/* configure(fallback, tensor, ndarray, plain, rules, nondiff, state, epoch, Node, Meta, out) */
+/* configure(fallback, tensor, ndarray, plain, rules, nondiff, state, epoch, Node, Meta, out,
+ *           numpy.add) */
 static PyObject *
 configure(PyObject *mod, PyObject *args)
 {
@@ -153,9 +155,9 @@ configure(PyObject *mod, PyObject *args)
         PyErr_SetString(PyExc_RuntimeError, "configure: already configured");
         return NULL;
     }
-    if (!PyArg_ParseTuple(args, "OOOO!O!O!OO!OOO", &fallback, &t, &nd, &PySet_Type, &plain,
+    if (!PyArg_ParseTuple(args, "OOOO!O!O!OO!OOOO", &fallback, &t, &nd, &PySet_Type, &plain,
                           &PyDict_Type, &rules, &PySet_Type, &nondiff, &state, &PyList_Type,
-                          &epoch, &node_cls, &meta_cls, &out_value))
+                          &epoch, &node_cls, &meta_cls, &out_value, &np_add))
         return NULL;
     if (!PyType_Check(t) || !PyType_Check(nd)) {
         PyErr_SetString(PyExc_TypeError, "configure: Tensor and ndarray must be types");
@@ -167,7 +169,7 @@ configure(PyObject *mod, PyObject *args)
     if ((off_node = slot_offset(tensor, "_node")) < 0) return NULL;
     Py_INCREF(fallback); Py_INCREF(plain); Py_INCREF(tensor); Py_INCREF(ndarray); Py_INCREF(rules);
     Py_INCREF(nondiff); Py_INCREF(state); Py_INCREF(epoch); Py_INCREF(node_cls);
-    Py_INCREF(meta_cls); Py_INCREF(out_value);
+    Py_INCREF(meta_cls); Py_INCREF(out_value); Py_INCREF(np_add);
     node_fast = PyType_Check(node_cls) &&
         PyType_IsSubtype((PyTypeObject *)node_cls, &NodeBase_Type);
     configured = 1;
@@ -476,6 +478,264 @@ done:
     return res;
 }
 
+/* ------------------------------------------------------------------ backward loop */
+/*
+ * backward_loop(order, grads, owned, relevant, retain, epoch_now, general, fit_partial):
+ * backward.backward's loop without create_graph.  An elementwise node (a rule with
+ * ``elementwise``, no slots, saved values not overwritten) is done here: per input
+ * ``gi = g * d(ans, *args)``, ``fit_partial(g, d, gi, p)`` unless gi is already an ndarray of
+ * the input's dtype (not complex) and shape, then accumulated into ``grads`` (in place once
+ * the sum is ours: ``owned``).  Every other node goes to ``general(node, g)`` (Python).
+ */
+static PyObject *s_elementwise, *s_vjps, *s_kind;
+
+/* grads[p] += gi, as backward.py does it. */
+static int
+accumulate(PyObject *grads, PyObject *owned, NodeObject *p, PyObject *gi)
+{
+    PyObject *prev = PyDict_GetItemWithError(grads, (PyObject *)p);
+    if (prev == NULL) {
+        if (PyErr_Occurred()) return -1;
+        return PyDict_SetItem(grads, (PyObject *)p, gi);
+    }
+    Py_INCREF(prev);
+    int c = PySet_Contains(owned, (PyObject *)p);
+    if (c < 0) { Py_DECREF(prev); return -1; }
+    if (c) {
+        PyObject *call[3] = {prev, gi, prev};
+        PyObject *r = PyObject_Vectorcall(np_add, call, 2, kw_out);
+        Py_DECREF(prev);
+        if (r == NULL) return -1;
+        Py_DECREF(r);
+        return 0;
+    }
+    PyObject *sum = PyNumber_Add(prev, gi);
+    Py_DECREF(prev);
+    if (sum == NULL) return -1;
+    if (PyDict_SetItem(grads, (PyObject *)p, sum) < 0) { Py_DECREF(sum); return -1; }
+    if (Py_TYPE(sum) == ndarray) {
+        PyObject *shape = PyObject_GetAttr(sum, s_shape);
+        if (shape == NULL) { Py_DECREF(sum); return -1; }
+        c = PyObject_RichCompareBool(shape, p->shape, Py_EQ);
+        Py_DECREF(shape);
+        if (c > 0) c = PySet_Add(owned, (PyObject *)p);
+        if (c < 0) { Py_DECREF(sum); return -1; }
+    }
+    Py_DECREF(sum);
+    return 0;
+}
+
+/* True when ``gi`` needs no fitting for input ``p``: an ndarray of p's dtype (not complex
+ * when ``real`` is asked: an elementwise d may need conjugating) and shape.  -1 on error. */
+static int
+fits(PyObject *gi, NodeObject *p, int real)
+{
+    int ok;
+    if (Py_TYPE(gi) != ndarray) return 0;
+    PyObject *dt = PyObject_GetAttr(gi, s_dtype);
+    if (dt == NULL) return -1;
+    ok = dt == p->dtype;
+    if (ok && real) {
+        PyObject *kind = PyObject_GetAttr(dt, s_kind);
+        if (kind == NULL) { Py_DECREF(dt); return -1; }
+        ok = !(PyUnicode_Check(kind) && PyUnicode_GET_LENGTH(kind) == 1 &&
+               PyUnicode_READ_CHAR(kind, 0) == 'c');
+        Py_DECREF(kind);
+    }
+    Py_DECREF(dt);
+    if (!ok) return 0;
+    PyObject *shape = PyObject_GetAttr(gi, s_shape);
+    if (shape == NULL) return -1;
+    ok = PyObject_RichCompareBool(shape, p->shape, Py_EQ);
+    Py_DECREF(shape);
+    return ok;
+}
+
+/* 1: done here; 0: a node for general() (Python); -1: error.  Handles nodes with no slots
+ * whose rule is single-output, every needed vjp present, saved values not overwritten:
+ * elementwise rules (gi = g * d(ans, *args)) and the rest (gi = vjp(g, ans, *args, **kw)). */
+static int
+node_step(NodeObject *node, PyObject *g, PyObject *grads, PyObject *owned,
+          PyObject *relevant, long long epoch_now, PyObject *fit_partial)
+{
+    PyObject *rule = node->rule, *flag, *vjps, *args = node->args, *parents = node->parents;
+    PyObject *kwargs = node->kwargs;
+    Py_ssize_t n, nargs, i, k;
+    long long ep;
+    int status = -1, elementwise;
+
+    if (node->slots != Py_None || !PyLong_CheckExact(node->epoch) || !PyTuple_Check(args) ||
+            !PyTuple_Check(parents) || (kwargs != Py_None && !PyDict_Check(kwargs)))
+        return 0;
+    ep = PyLong_AsLongLong(node->epoch);
+    if (ep == -1 && PyErr_Occurred()) return -1;
+    if (ep < epoch_now) return 0;  /* freed, or written since: Python checks and explains */
+    flag = PyObject_GetAttr(rule, s_multi);
+    if (flag == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return -1;
+        PyErr_Clear();
+        return 0;  /* SELECT */
+    }
+    Py_DECREF(flag);
+    if (flag != Py_False) return 0;
+    flag = PyObject_GetAttr(rule, s_elementwise);
+    if (flag == NULL) return -1;
+    Py_DECREF(flag);
+    elementwise = flag == Py_True;
+    vjps = PyObject_GetAttr(rule, s_vjps);
+    if (vjps == NULL) return -1;
+    n = PyTuple_GET_SIZE(parents);
+    nargs = PyTuple_GET_SIZE(args);
+    if (!PyTuple_Check(vjps) || PyTuple_GET_SIZE(vjps) < n || nargs > 6 ||
+            (elementwise && kwargs != Py_None)) {
+        Py_DECREF(vjps);
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        if (PyTuple_GET_ITEM(parents, i) != Py_None && PyTuple_GET_ITEM(vjps, i) == Py_None) {
+            Py_DECREF(vjps);
+            return 0;  /* Python raises the internal error */
+        }
+    }
+    /* From here the node is ours: keep its saved values alive while rules run. */
+    PyObject *ans = node->ans, *vec[8], *kwtuple = NULL, **rest;
+    Py_ssize_t nvec;
+    Py_INCREF(args);
+    Py_INCREF(ans);
+    Py_INCREF(kwargs);
+    vec[0] = g;      /* general rules: vjp(g, ans, *args); elementwise: d(ans, *args) */
+    vec[1] = ans;
+    for (k = 0; k < nargs; k++) vec[k + 2] = PyTuple_GET_ITEM(args, k);
+    rest = elementwise ? vec + 1 : vec;
+    nvec = elementwise ? nargs + 1 : nargs + 2;
+    if (kwargs != Py_None && PyDict_GET_SIZE(kwargs) > 0) {
+        PyObject *argt = PyTuple_New(nvec);
+        if (argt == NULL) goto done;
+        for (k = 0; k < nvec; k++) {
+            Py_INCREF(rest[k]);
+            PyTuple_SET_ITEM(argt, k, rest[k]);
+        }
+        kwtuple = argt;
+    }
+    for (i = 0; i < n; i++) {
+        PyObject *p = PyTuple_GET_ITEM(parents, i), *fn, *d = NULL, *gi;
+        int c;
+        if (p == Py_None) continue;
+        if (!PyObject_TypeCheck(p, &NodeBase_Type)) {
+            PyErr_SetString(PyExc_TypeError, "backward: a parent is not a node");
+            goto done;
+        }
+        if (relevant != Py_None) {
+            if ((c = PySet_Contains(relevant, p)) < 0) goto done;
+            if (!c) continue;
+        }
+        fn = PyTuple_GET_ITEM(vjps, i);
+        if (elementwise) {
+            d = PyObject_Vectorcall(fn, rest, nvec, NULL);
+            if (d == NULL) goto done;
+            if (d == Py_None) { Py_DECREF(d); continue; }
+            gi = PyNumber_Multiply(g, d);
+            if (gi == NULL) { Py_DECREF(d); goto done; }
+            c = fits(gi, (NodeObject *)p, 1);
+        }
+        else {
+            gi = kwtuple ? PyObject_Call(fn, kwtuple, kwargs)
+                         : PyObject_Vectorcall(fn, rest, nvec, NULL);
+            if (gi == NULL) goto done;
+            if (gi == Py_None) { Py_DECREF(gi); continue; }
+            c = fits(gi, (NodeObject *)p, 0);
+        }
+        if (c <= 0) {
+            PyObject *fitted = c < 0 ? NULL : PyObject_CallFunctionObjArgs(
+                fit_partial, g, d ? d : Py_None, gi, p, NULL);
+            Py_DECREF(gi);
+            gi = fitted;
+        }
+        Py_XDECREF(d);
+        if (gi == NULL) goto done;
+        c = accumulate(grads, owned, (NodeObject *)p, gi);
+        Py_DECREF(gi);
+        if (c < 0) goto done;
+    }
+    status = 1;
+done:
+    Py_XDECREF(kwtuple);
+    Py_DECREF(args);
+    Py_DECREF(ans);
+    Py_DECREF(kwargs);
+    Py_DECREF(vjps);
+    return status;
+}
+
+static PyObject *
+backward_loop(PyObject *mod, PyObject *args)
+{
+    PyObject *order, *grads, *owned, *relevant, *general, *fit_partial;
+    int retain;
+    long long epoch_now;
+    Py_ssize_t k;
+
+    if (!configured) {
+        PyErr_SetString(PyExc_RuntimeError, "backward_loop: not configured");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "O!O!O!OpLOO", &PyList_Type, &order, &PyDict_Type, &grads,
+                          &PySet_Type, &owned, &relevant, &retain, &epoch_now, &general,
+                          &fit_partial))
+        return NULL;
+    if (relevant != Py_None && !PySet_Check(relevant)) {
+        PyErr_SetString(PyExc_TypeError, "backward_loop: relevant must be a set or None");
+        return NULL;
+    }
+    for (k = 0; k < PyList_GET_SIZE(order); k++) {
+        PyObject *item = PyList_GET_ITEM(order, k), *g;
+        NodeObject *node;
+        int done;
+        if (!PyObject_TypeCheck(item, &NodeBase_Type)) {
+            PyErr_SetString(PyExc_TypeError, "backward_loop: order must hold nodes");
+            return NULL;
+        }
+        node = (NodeObject *)item;
+        Py_INCREF(node);  /* order could be changed by Python code called below */
+        g = PyDict_GetItemWithError(grads, item);
+        if (g == NULL) {
+            Py_DECREF(node);
+            if (PyErr_Occurred()) return NULL;
+            continue;
+        }
+        Py_INCREF(g);
+        if (PyDict_DelItem(grads, item) < 0) goto fail;
+        done = node_step(node, g, grads, owned, relevant, epoch_now, fit_partial);
+        if (done < 0) goto fail;
+        if (done) {
+            if (!retain) {
+                PyObject *old_args = node->args, *old_ans = node->ans, *old_ep = node->epoch;
+                Py_INCREF(Py_None); Py_INCREF(Py_None);
+                node->args = Py_None;
+                node->ans = Py_None;
+                node->epoch = PyLong_FromLong(-1);  /* graph.FREED */
+                Py_XDECREF(old_args);
+                Py_XDECREF(old_ans);
+                Py_XDECREF(old_ep);
+                if (node->epoch == NULL) goto fail;
+            }
+        }
+        else {
+            PyObject *r = PyObject_CallFunctionObjArgs(general, item, g, NULL);
+            if (r == NULL) goto fail;
+            Py_DECREF(r);
+        }
+        Py_DECREF(g);
+        Py_DECREF(node);
+        continue;
+    fail:
+        Py_DECREF(g);
+        Py_DECREF(node);
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef ufunc_def = {
     "__array_ufunc__", (PyCFunction)(void (*)(void))array_ufunc, METH_FASTCALL | METH_KEYWORDS,
     "NumPy's ufunc override: the commonest call compiled, the rest in gradarray.dispatch."
@@ -494,6 +754,8 @@ array_ufunc_for(PyObject *mod, PyObject *cls)
 
 static PyMethodDef methods[] = {
     {"configure", configure, METH_VARARGS, "Give the module the objects it works with."},
+    {"backward_loop", backward_loop, METH_VARARGS,
+     "backward.backward's loop, elementwise nodes compiled, the rest through general()."},
     {"toposort", toposort, METH_VARARGS,
      "backward._toposort's walk: (nodes producers first, whether another leaf was met)."},
     {"array_ufunc_for", array_ufunc_for, METH_O,
@@ -525,6 +787,9 @@ PyInit__speedups(void)
     INTERN(s_shape, "shape");
     INTERN(s_dtype, "dtype");
     INTERN(s_viewm, "view");
+    INTERN(s_elementwise, "elementwise");
+    INTERN(s_vjps, "vjps");
+    INTERN(s_kind, "kind");
 #undef INTERN
     if ((kw_out = Py_BuildValue("(s)", "out")) == NULL) return NULL;
     if ((mask1 = Py_BuildValue("(O)", Py_True)) == NULL) return NULL;

@@ -119,6 +119,21 @@ def _compiled_walk() -> Callable | None:
 _WALK = _compiled_walk() or _walk
 
 
+def _fit_partial(g: Any, d: Any, gi: Any, p: Node) -> Any:
+    """Gradient ``gi`` brought to input ``p``: cast and summed to its shape; for an
+    elementwise partial ``d`` (None otherwise), ``gi = g * d`` is redone as ``g * conj(d)``
+    when ``d`` is complex."""
+    return fit(g * np.conj(d) if d is not None and _is_complex(d) else gi, p.shape, p.dtype)
+
+
+def _compiled_loop() -> Callable | None:
+    if _WALK is _walk:  # nodes are Python objects: no compiled backward either
+        return None
+    from ._speedups import backward_loop
+
+    return backward_loop
+
+
 def _toposort(roots: list, stop: set) -> tuple[list, set | None]:
     """Nodes to propagate through, consumers before producers, and the set of relevant ones.
 
@@ -228,6 +243,9 @@ def _rebuild(node: Node, wrap: Callable) -> tuple:
     return tuple(args), ans
 
 
+_LOOP = _compiled_loop()
+
+
 def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool = False,
              retain: bool = False, wrap: Callable | None = None) -> list:
     """Propagate ``root_grads`` from ``roots`` back to ``sources``; one gradient per source.
@@ -250,42 +268,10 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
     epoch_now = EPOCH[0]
     allrel = relevant is None
     plain = not create_graph
-    pop = grads.pop
-    for node in order:
-        g = pop(node, None)
-        if g is None:
-            continue
+
+    def general(node: Node, g: Any) -> None:
+        """Propagate ``g`` through any node (the loops below inline the elementwise case)."""
         rule = node.rule
-        if rule.elementwise and plain and node.epoch >= epoch_now and node.slots is None:
-            # The commonest node (np.sin(x), x * y): g * d per input, nothing else to do.
-            args, ans = node.args, node.ans
-            i = -1
-            for p in node.parents:
-                i += 1
-                if p is None or not (allrel or p in relevant):
-                    continue
-                d = rule.vjps[i](ans, *args)
-                if d is None:  # zero almost everywhere (copysign's sign argument)
-                    continue
-                gi = g * d
-                if gi.__class__ is not ndarray or (dt := gi.dtype) is not p.dtype or \
-                        dt.kind == "c" or gi.shape != p.shape:
-                    # A NumPy scalar (0-d), a dtype to cast, a complex d to conjugate.
-                    gi = fit(g * np.conj(d) if _is_complex(d) else gi, p.shape, p.dtype)
-                prev = grads.get(p)
-                if prev is None:
-                    grads[p] = gi
-                elif p in owned:
-                    np.add(prev, gi, out=prev)
-                else:
-                    new = grads[p] = prev + gi
-                    if new.__class__ is ndarray and new.shape == p.shape:
-                        owned.add(p)
-            if not retain:
-                node.args = node.ans = None
-                node.epoch = FREED
-            g = gi = d = args = ans = None
-            continue
         if rule is SELECT:
             parent = node.parents[0]
             slot = grads.get(parent)
@@ -293,7 +279,7 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
                 slot = grads[parent] = [None] * len(parent.shape)
             k = node.extra
             slot[k] = g if slot[k] is None else slot[k] + g
-            continue
+            return
         if node.epoch < epoch_now:
             _check(node)
         if create_graph:
@@ -307,7 +293,6 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
                       for k, x in enumerate(g))
         slots = node.slots
         elementwise = rule.elementwise
-        d = None
         vjps = rule.vjps
         i = -1
         for p in node.parents:
@@ -355,6 +340,46 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
         if not retain:
             node.args = node.ans = None
             node.epoch = FREED
+
+    if plain and _LOOP is not None:
+        # The same loop compiled (_speedups.backward_loop): elementwise nodes in C.
+        _LOOP(order, grads, owned, relevant, retain, epoch_now, general, _fit_partial)
+        return [grads.get(s) for s in sources]
+    pop = grads.pop
+    for node in order:
+        g = pop(node, None)
+        if g is None:
+            continue
+        if plain and node.rule.elementwise and node.epoch >= epoch_now and node.slots is None:
+            # The commonest node (np.sin(x), x * y): g * d per input, nothing else to do.
+            args, ans = node.args, node.ans
+            vjps = node.rule.vjps
+            i = -1
+            for p in node.parents:
+                i += 1
+                if p is None or not (allrel or p in relevant):
+                    continue
+                d = vjps[i](ans, *args)
+                if d is None:  # zero almost everywhere (copysign's sign argument)
+                    continue
+                gi = g * d
+                if gi.__class__ is not ndarray or (dt := gi.dtype) is not p.dtype or \
+                        dt.kind == "c" or gi.shape != p.shape:
+                    gi = _fit_partial(g, d, gi, p)
+                prev = grads.get(p)
+                if prev is None:
+                    grads[p] = gi
+                elif p in owned:
+                    np.add(prev, gi, out=prev)
+                else:
+                    new = grads[p] = prev + gi
+                    if new.__class__ is ndarray and new.shape == p.shape:
+                        owned.add(p)
+            if not retain:
+                node.args = node.ans = None
+                node.epoch = FREED
+        else:
+            general(node, g)
         # Drop this node's temporaries now, not when the next node overwrites them: a large
         # derivative kept alive by a stale local costs a whole array of peak memory.
         g = gi = d = args = ans = None
