@@ -525,15 +525,20 @@ accumulate(PyObject *grads, PyObject *owned, NodeObject *p, PyObject *gi)
     return 0;
 }
 
-/* True when ``gi`` needs no fitting for input ``p``: an ndarray of p's dtype (not complex
- * when ``real`` is asked: an elementwise d may need conjugating) and shape.  -1 on error. */
+/* True when ``gi`` needs no fitting for input ``p``: an ndarray (or, 0-d, a NumPy scalar) of
+ * p's dtype (not complex when ``real`` is asked: an elementwise d may need conjugating) and
+ * shape.  -1 on error. */
 static int
 fits(PyObject *gi, NodeObject *p, int real)
 {
     int ok;
-    if (Py_TYPE(gi) != ndarray) return 0;
+    if (Py_TYPE(gi) == &PyFloat_Type || Py_TYPE(gi) == &PyLong_Type) return 0;
     PyObject *dt = PyObject_GetAttr(gi, s_dtype);
-    if (dt == NULL) return -1;
+    if (dt == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return -1;
+        PyErr_Clear();
+        return 0;
+    }
     ok = dt == p->dtype;
     if (ok && real) {
         PyObject *kind = PyObject_GetAttr(dt, s_kind);
