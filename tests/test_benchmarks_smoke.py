@@ -65,3 +65,12 @@ def test_a_wrong_gradient_fails_its_check() -> None:
     assert check_all([("g", [1.0, 2.0], [1.0, 2.0])], rtol=1e-8) == "ok"
     assert check_all([("g", [1.0, 2.1], [1.0, 2.0])], rtol=1e-8).startswith("g: max error")
     assert "shape" in check_all([("g", [1.0], [1.0, 2.0])], rtol=1e-8)
+
+
+def test_breakdown_script_runs() -> None:
+    script = os.path.join(ROOT, "benchmarks", "breakdown_opchain.py")
+    proc = subprocess.run([sys.executable, script, "--rounds", "2", "--reps", "1"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("| ")]
+    assert len(rows) == 1 + 7 and "backward loop" in proc.stdout

@@ -102,12 +102,16 @@ elementwise(np.arctanh, lambda ans, x: 1 / (1 - x * x))
 
 
 # ----- Extrema: ties split the gradient evenly between the two inputs -----
+# A boolean partial when nothing ties (relu's usual case): g * d then stays in g's dtype,
+# one pass like a hand-written ``g * (x > 0)``; a float one only where a tie needs the half.
 def _max_dx(ans, x, y):
-    return (x > y) + 0.5 * (x == y)
+    tie = x == y
+    return (x > y) + 0.5 * tie if tie.any() else x > y
 
 
 def _max_dy(ans, x, y):
-    return (y > x) + 0.5 * (x == y)
+    tie = x == y
+    return (y > x) + 0.5 * tie if tie.any() else y > x
 
 
 elementwise(np.maximum, _max_dx, _max_dy)
