@@ -295,3 +295,24 @@ def test_engine_tests_pass_in_pure_python():
                             os.path.join(here, "test_mutation.py")],
                            env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+
+
+@pytest.mark.parametrize("field", ["epoch", "args", "parents", "kwargs", "ans", "rule",
+                                   "parent shape", "parent dtype"])
+def test_a_damaged_node_raises_not_crashes(mode, field):
+    """A node field deleted from Python is an error in the backward pass, never a crash."""
+    from gradarray.transforms import Trace, make_source
+
+    x = ga.tensor([1.0, 2.0])
+    s = make_source(x)
+    with Trace():
+        y = np.sin(s) * s
+        out = np.sum(y)
+    node = s._node if field.startswith("parent ") else y._node
+    delattr(node, field.split()[-1])
+    if field == "kwargs":  # an elementwise rule never reads it
+        g = backward.backward([out._node], [np.ones(())], [s._node])[0]
+        np.testing.assert_allclose(g, np.cos([1.0, 2.0]) * [1.0, 2.0] + np.sin([1.0, 2.0]))
+        return
+    with pytest.raises((AttributeError, TypeError), match="attribute|tuple"):
+        backward.backward([out._node], [np.ones(())], [s._node])

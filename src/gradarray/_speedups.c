@@ -569,7 +569,10 @@ node_step(NodeObject *node, PyObject *g, PyObject *grads, PyObject *owned,
     long long ep;
     int status = -1, elementwise;
 
-    if (node->slots != Py_None || !PyLong_CheckExact(node->epoch) || !PyTuple_Check(args) ||
+    /* (A field deleted from Python is NULL: general() raises the AttributeError.) */
+    if (node->slots != Py_None || rule == NULL || node->ans == NULL || node->epoch == NULL ||
+            args == NULL || parents == NULL || kwargs == NULL ||
+            !PyLong_CheckExact(node->epoch) || !PyTuple_Check(args) ||
             !PyTuple_Check(parents) || (kwargs != Py_None && !PyDict_Check(kwargs)))
         return 0;
     ep = PyLong_AsLongLong(node->epoch);
@@ -597,9 +600,13 @@ node_step(NodeObject *node, PyObject *g, PyObject *grads, PyObject *owned,
         return 0;
     }
     for (i = 0; i < n; i++) {
-        if (PyTuple_GET_ITEM(parents, i) != Py_None && PyTuple_GET_ITEM(vjps, i) == Py_None) {
+        PyObject *p = PyTuple_GET_ITEM(parents, i);
+        if (p != Py_None && (PyTuple_GET_ITEM(vjps, i) == Py_None ||
+                             !PyObject_TypeCheck(p, &NodeBase_Type) ||
+                             ((NodeObject *)p)->shape == NULL ||
+                             ((NodeObject *)p)->dtype == NULL)) {
             Py_DECREF(vjps);
-            return 0;  /* Python raises the internal error */
+            return 0;  /* Python raises the error */
         }
     }
     /* From here the node is ours: keep its saved values alive while rules run. */
@@ -626,10 +633,6 @@ node_step(NodeObject *node, PyObject *g, PyObject *grads, PyObject *owned,
         PyObject *p = PyTuple_GET_ITEM(parents, i), *fn, *d = NULL, *gi;
         int c;
         if (p == Py_None) continue;
-        if (!PyObject_TypeCheck(p, &NodeBase_Type)) {
-            PyErr_SetString(PyExc_TypeError, "backward: a parent is not a node");
-            goto done;
-        }
         if (relevant != Py_None) {
             if ((c = PySet_Contains(relevant, p)) < 0) goto done;
             if (!c) continue;
