@@ -43,7 +43,7 @@ def mode(request, monkeypatch):
 
 
 def _compiler() -> bool:
-    cc = (sysconfig.get_config_var("CC") or "").split()
+    cc = (os.environ.get("CC") or sysconfig.get_config_var("CC") or "").split()
     return bool(cc) and shutil.which(cc[0]) is not None
 
 
