@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
             "seed_max_seconds": args.seed_max_seconds}
     meta = {"command": "python " + " ".join(shlex.quote(a) for a in
                                             ["benchmarks/run.py", *(argv or sys.argv[1:])]),
-            "date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "date_utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "machine": machine_info(), "pinned_env": PINNED_ENV, "config": base,
             "loadavg_start": os.getloadavg(), "skipped": skipped}
     results: list[dict] = []

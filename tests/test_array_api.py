@@ -74,7 +74,12 @@ def test_signature_matches_array_api_strict(mod, name):
     """Same parameter names, kinds (positional-only / keyword-only) and defaults; extras
     (NumPy's ufunc keywords) only with defaults."""
     ref = inspect.signature(getattr(getattr(strict, mod) if mod else strict, name))
-    ours = inspect.signature(getattr(getattr(xp, mod) if mod else xp, name))
+    try:
+        ours = inspect.signature(getattr(getattr(xp, mod) if mod else xp, name))
+    except ValueError:
+        if np.lib.NumpyVersion(np.__version__) >= "2.4.0":
+            raise
+        pytest.skip("NumPy < 2.4: ufuncs and some builtins have no introspectable signature")
     theirs = list(ref.parameters.values())
     mine = list(ours.parameters.values())
     for i, p in enumerate(theirs):

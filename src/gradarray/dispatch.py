@@ -54,6 +54,11 @@ __all__ = ["TENSOR_TYPES", "VAR_TYPES", "bind", "register_array_type", "wrap", "
 
 # ----------------------------------------------------------------------------- ufuncs
 
+# NumPy >= 2.1 takes out=... (0-d results stay arrays); before, no out (out=None is refused
+# by two-output ufuncs), and a NumPy scalar result is wrapped as a 0-d Tensor.
+_OUT_OK = _ARRAY_OUT is not None
+
+
 def array_ufunc(self: Any, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
     """``Tensor.__array_ufunc__``: the fast path is a plain call with 1 or 2 operands."""
     if method != "__call__" or kwargs:
@@ -83,7 +88,7 @@ def array_ufunc(self: Any, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs:
             rb = b
             nb = None
         try:
-            ans = ufunc(ra, rb, out=_ARRAY_OUT)
+            ans = ufunc(ra, rb, out=...) if _OUT_OK else ufunc(ra, rb)
         except Exception as e:
             _explain_failure(e, ufunc, (ra, rb))
             raise
@@ -122,7 +127,7 @@ def array_ufunc(self: Any, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs:
             _refresh(a)
         ra = a._raw
         na = a._node
-        ans = ufunc(ra, out=_ARRAY_OUT)
+        ans = ufunc(ra, out=...) if _OUT_OK else ufunc(ra)
         if na is None or not STATE.recording:
             if ans.__class__ is _ndarray:
                 t = ans.view(_CLS[0])

@@ -53,13 +53,15 @@ def _used_params(fn: Callable, skip: int) -> tuple[int, tuple[int, ...] | None]:
         if not i.opname.startswith("LOAD_"):
             continue
         val = i.argval
+        # Python 3.13's LOAD_FAST_LOAD_FAST pushes two names: only the last (the top of the
+        # stack) can be the object of a following LOAD_ATTR.
         names = val if isinstance(val, tuple) else (val,)
-        for name in names:
+        nxt = ins[k + 1] if k + 1 < len(ins) else None
+        meta_next = nxt is not None and nxt.opname == "LOAD_ATTR" and nxt.argval in _META_ATTRS
+        for j, name in enumerate(names):
             if not isinstance(name, str) or name not in level:
                 continue
-            nxt = ins[k + 1] if k + 1 < len(ins) else None
-            if (not isinstance(val, tuple) and nxt is not None and nxt.opname == "LOAD_ATTR"
-                    and nxt.argval in _META_ATTRS):
+            if meta_next and j == len(names) - 1:
                 level[name] = max(level[name], META)
             else:
                 level[name] = FULL

@@ -19,6 +19,30 @@ from ._state import is_recording
 __all__ = ["Tensor", "tensor", "asarray"]
 
 
+_ND_SHAPE = np.ndarray.shape
+_ND_DTYPE = np.ndarray.dtype
+
+
+def _set_layout(t: Any, name: str, value: Any) -> None:
+    """``t.shape = value`` / ``t.dtype = value``: on the Tensor and on a new raw view."""
+    if t._node is not None or t._base is not None or t._is_var:
+        what = "a Variable" if t._is_var else (
+            "a view of another Tensor" if t._base is not None else
+            "a Tensor that is being differentiated")
+        fix = "y = y.reshape(...)" if name == "shape" else "y = y.view(dtype)"
+        raise TypeError(f"cannot set .{name} of {what} in place (its recorded graph describes "
+                        f"the old layout); make a new array instead: {fix}")
+    raw = t._raw.view()
+    desc = _ND_SHAPE if name == "shape" else _ND_DTYPE
+    setter = getattr(np.ndarray, "_set_" + name, None)
+    for a in (t, raw):  # the Tensor first: an impossible layout leaves both unchanged
+        if setter is not None:
+            setter(a, value)
+        else:
+            desc.__set__(a, value)
+    t._raw = raw
+
+
 class Tensor(np.ndarray):
     """An ndarray whose NumPy operations are recorded while a gradient is being computed.
 
@@ -112,6 +136,37 @@ class Tensor(np.ndarray):
     @property
     def imag(self) -> Tensor:
         return np.imag(self)
+
+    # Layout set in place (``t.shape = ...``, NumPy 2.5's ``_set_shape``): applied to the raw
+    # view too, so later calls see it; refused on a recorded Tensor, whose graph node
+    # describes the old layout.
+    shape = property(_ND_SHAPE.__get__, lambda self, v: _set_layout(self, "shape", v),
+                     doc="Tuple of array dimensions (settable on an untracked Tensor only).")
+    dtype = property(_ND_DTYPE.__get__, lambda self, v: _set_layout(self, "dtype", v),
+                     doc="Data type of the elements (settable on an untracked Tensor only).")
+    if hasattr(np.ndarray, "_set_shape"):  # NumPy >= 2.5
+        def _set_shape(self, shape: Any) -> None:
+            _set_layout(self, "shape", shape)
+
+        def _set_dtype(self, dtype: Any) -> None:
+            _set_layout(self, "dtype", dtype)
+
+    if np.lib.NumpyVersion(np.__version__) < "2.3.0":
+        # NumPy < 2.3 computes ``x ** e`` for a 0-d ``e`` equal to 0, 1, 2, 0.5 or -1 with
+        # another ufunc called on x alone (ones_like, positive, square, sqrt, reciprocal):
+        # e's tape would be lost.  Always np.power, through the same dispatch.
+        def __pow__(self, other: Any, mod: Any = None) -> Any:
+            if mod is not None:
+                return NotImplemented
+            return _dispatch.array_ufunc(self, np.power, "__call__", self, other)
+
+        def __rpow__(self, other: Any, mod: Any = None) -> Any:
+            if mod is not None:
+                return NotImplemented
+            return _dispatch.array_ufunc(self, np.power, "__call__", other, self)
+
+        def __ipow__(self, other: Any) -> Any:
+            return _dispatch.array_ufunc(self, np.power, "__call__", self, other, out=(self,))
 
     @property
     def flat(self) -> _Flat:

@@ -100,7 +100,9 @@ def _array_function(self: Any, func: Any, types: tuple, args: tuple, kwargs: dic
 # Tensor attributes a device class defines itself: its layout, what reads NumPy's memory.
 _OWN = frozenset(("__module__", "__qualname__", "__doc__", "__slots__", "_raw", "_node",
                   "__dict__", "__weakref__", "__init_subclass__", "__array_priority__",
-                  "__getattr__", "numpy", "__reduce_ex__"))
+                  "__getattr__", "numpy", "__reduce_ex__",
+                  # NumPy's descriptors for layout: a device array keeps its library's own.
+                  "shape", "dtype", "_set_shape", "_set_dtype"))
 
 
 def _uses_super(v: Any) -> bool:

@@ -170,7 +170,8 @@ def hstack(tup, *, dtype=None, casting="same_kind"):
     return np.concatenate(arrs, axis, dtype=dtype, casting=casting)
 
 
-@composite(np.vstack, np.row_stack)
+# np.row_stack: an alias of vstack, deprecated in NumPy 2.0 and removed in 2.5.
+@composite(np.vstack, *[f for f in (getattr(np, "row_stack", None),) if f is not None])
 def vstack(tup, *, dtype=None, casting="same_kind"):
     return np.concatenate([atleast_2d(a) for a in tup], 0, dtype=dtype, casting=casting)
 
