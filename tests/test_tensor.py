@@ -119,3 +119,24 @@ def test_methods_route_through_numpy():
         got = f(t)
         assert isinstance(got, ga.Tensor), name
         np.testing.assert_allclose(got.numpy(), f(a), err_msg=name)
+
+
+def test_setting_shape_or_dtype_in_place():
+    x = ga.tensor(np.arange(6.0))
+    x.shape = (2, 3)                 # untracked: the raw view follows, later calls see it
+    assert x.shape == (2, 3) and x._raw.shape == (2, 3)
+    np.testing.assert_array_equal((x + np.ones((2, 3))).numpy(), np.arange(6.0).reshape(2, 3) + 1)
+    with pytest.raises(ValueError):
+        x.shape = (4,)               # NumPy's own error, and nothing changed
+    assert x.shape == (2, 3) and x._raw.shape == (2, 3)
+    z = ga.tensor(np.zeros(2))
+    z.dtype = np.int64
+    assert z.dtype == np.int64 and z._raw.dtype == np.int64
+
+    def f(x):
+        y = x * 2.0
+        y.shape = (3, 2)             # its node describes a (6,) array: refused, with the fix
+        return np.sum(y)
+
+    with pytest.raises(TypeError, match=r"y = y.reshape\(...\)"):
+        ga.grad(f)(ga.tensor(np.arange(6.0)))
