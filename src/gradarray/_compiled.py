@@ -8,9 +8,6 @@ Both give the same results: ``tests/test_compiled.py`` runs the same checks thro
 
 from __future__ import annotations
 
-import os
-from typing import Any
-
 import numpy as np
 
 from . import dispatch, graph, record, registry
@@ -18,33 +15,21 @@ from ._state import STATE
 
 __all__ = ["available", "enabled", "set_enabled"]
 
-_speedups: Any = None
 _CLS: list = []      # [Tensor]
 _METHOD: list = []   # [the compiled __array_ufunc__ descriptor]
 
 
-def _load() -> Any:
-    if os.environ.get("GRADARRAY_PURE_PYTHON", "") not in ("", "0"):
-        return None
-    try:
-        from . import _speedups as mod
-    except ImportError:  # not built (no C compiler at install time): pure Python
-        return None
-    return mod
-
-
 def install(cls: type) -> None:
     """Called once by tensor.py: use the compiled ``__array_ufunc__`` on ``cls`` if built."""
-    global _speedups
     _CLS[:] = [cls]
-    _speedups = _load()
-    if _speedups is None:
+    mod = graph.SPEEDUPS   # None: not built, or GRADARRAY_PURE_PYTHON=1
+    if mod is None:
         return
-    _speedups.configure(dispatch.array_ufunc, cls, np.ndarray, record._PLAIN, registry.RULES,
-                        registry.NONDIFF, STATE, graph.EPOCH, graph.Node, graph.Meta,
-                        record._ARRAY_OUT, np.add)
+    mod.configure(dispatch.array_ufunc, cls, np.ndarray, record._PLAIN, registry.RULES,
+                  registry.NONDIFF, STATE, graph.EPOCH, graph.Node, graph.Meta,
+                  record._ARRAY_OUT, np.add)
     assert graph.FREED == -1  # _speedups.backward_loop marks released nodes with -1
-    _METHOD[:] = [_speedups.array_ufunc_for(cls)]
+    _METHOD[:] = [mod.array_ufunc_for(cls)]
     cls.__array_ufunc__ = _METHOD[0]
 
 

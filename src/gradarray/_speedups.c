@@ -33,8 +33,9 @@ static Py_ssize_t off_raw, off_node;  /* offsets of Tensor's _raw and _node slot
 static int configured = 0;
 static int node_fast = 0;      /* Node is a NodeBase subclass: allocate it directly */
 
+/* s_view names both Rule.view (a flag) and ndarray.view (the method). */
 static PyObject *s_call, *s_recording, *s_base, *s_plans, *s_multi, *s_view, *s_shape,
-                *s_dtype, *s_viewm, *kw_out;
+                *s_dtype, *kw_out;
 static PyObject *mask1, *mask_tt, *mask_tf, *mask_ft;
 
 
@@ -180,7 +181,7 @@ configure(PyObject *mod, PyObject *args)
 static PyObject *
 wrap(PyObject *ans, PyObject *node)
 {
-    PyObject *t = PyObject_CallMethodOneArg(ans, s_viewm, (PyObject *)tensor);
+    PyObject *t = PyObject_CallMethodOneArg(ans, s_view, (PyObject *)tensor);
     if (t == NULL) return NULL;
     if (Py_TYPE(t) != tensor) {  /* cannot happen for an ndarray; be safe */
         Py_DECREF(t);
@@ -332,11 +333,12 @@ array_ufunc(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *k
         saved = PyTuple_New(n);
         if (parents == NULL || saved == NULL) goto node_fail;
         keep = PyTuple_GET_ITEM(plan, 1);
+        int keep_all = keep == Py_None || PyTuple_GET_ITEM(plan, 4) == Py_True;
         for (i = 0; i < n; i++) {
             PyObject *a;
             Py_INCREF(nodes[i]);
             PyTuple_SET_ITEM(parents, i, nodes[i]);
-            if (keep == Py_None || PyObject_IsTrue(PyTuple_GET_ITEM(plan, 4)) == 1) {
+            if (keep_all) {
                 a = raws[i];
                 Py_INCREF(a);
             }
@@ -794,7 +796,6 @@ PyInit__speedups(void)
     INTERN(s_view, "view");
     INTERN(s_shape, "shape");
     INTERN(s_dtype, "dtype");
-    INTERN(s_viewm, "view");
     INTERN(s_elementwise, "elementwise");
     INTERN(s_vjps, "vjps");
     INTERN(s_kind, "kind");

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import graph as _graph
 from .errors import GraphFreedError, MutatedSavedTensorError
-from .graph import EPOCH, FREED, SELECT, Node, written_since
+from .graph import EPOCH, FREED, SELECT, SPEEDUPS, Node, written_since
 
 __all__ = ["backward", "sum_to", "fit"]
 
@@ -58,16 +58,9 @@ def _times_partial(g: Any, d: Any) -> Any:
     """``g * conj(d)`` for an elementwise partial derivative ``d`` (None: no gradient)."""
     if d is None:
         return None
-    dc = d.__class__
-    if dc is float or dc is int or dc is bool:
-        return g * d
-    if dc is complex:
+    if d.__class__ is complex:  # a Python scalar stays weakly typed (float32 * 1j: complex64)
         return g * d.conjugate()
-    dt = getattr(d, "dtype", None)
-    if dt is None:  # a list operand, e.g. x * [1.0, 2.0]
-        d = np.asarray(d)
-        dt = d.dtype
-    return g * np.conj(d) if dt.kind == "c" else g * d
+    return g * np.conj(d) if _is_complex(d) else g * d
 
 
 def _is_complex(d: Any) -> bool:
@@ -108,15 +101,9 @@ def _walk(roots: list, stop: set) -> tuple[list, bool]:
     return post, other_leaf
 
 
-def _compiled_walk() -> Callable | None:
-    try:
-        from ._speedups import NodeBase, toposort
-    except ImportError:
-        return None
-    return toposort if issubclass(Node, NodeBase) else None
-
-
-_WALK = _compiled_walk() or _walk
+# The compiled walk and loop read Node fields directly: used together with compiled nodes.
+_WALK = _walk if SPEEDUPS is None else SPEEDUPS.toposort
+_LOOP = None if SPEEDUPS is None else SPEEDUPS.backward_loop
 
 
 def _fit_partial(g: Any, d: Any, gi: Any, p: Node) -> Any:
@@ -124,14 +111,6 @@ def _fit_partial(g: Any, d: Any, gi: Any, p: Node) -> Any:
     elementwise partial ``d`` (None otherwise), ``gi = g * d`` is redone as ``g * conj(d)``
     when ``d`` is complex."""
     return fit(g * np.conj(d) if d is not None and _is_complex(d) else gi, p.shape, p.dtype)
-
-
-def _compiled_loop() -> Callable | None:
-    if _WALK is _walk:  # nodes are Python objects: no compiled backward either
-        return None
-    from ._speedups import backward_loop
-
-    return backward_loop
 
 
 def _toposort(roots: list, stop: set) -> tuple[list, set | None]:
@@ -243,9 +222,6 @@ def _rebuild(node: Node, wrap: Callable) -> tuple:
     return tuple(args), ans
 
 
-_LOOP = _compiled_loop()
-
-
 def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool = False,
              retain: bool = False, wrap: Callable | None = None) -> list:
     """Propagate ``root_grads`` from ``roots`` back to ``sources``; one gradient per source.
@@ -270,7 +246,7 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
     plain = not create_graph
 
     def general(node: Node, g: Any) -> None:
-        """Propagate ``g`` through any node (the loops below inline the elementwise case)."""
+        """Propagate ``g`` through one node (the compiled loop does the commonest ones itself)."""
         rule = node.rule
         if rule is SELECT:
             parent = node.parents[0]
@@ -342,45 +318,13 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
             node.epoch = FREED
 
     if plain and _LOOP is not None:
-        # The same loop compiled (_speedups.backward_loop): elementwise nodes in C.
+        # The loop compiled (_speedups.backward_loop): nodes with single-output rules in C.
         _LOOP(order, grads, owned, relevant, retain, epoch_now, general, _fit_partial)
         return [grads.get(s) for s in sources]
     pop = grads.pop
     for node in order:
         g = pop(node, None)
-        if g is None:
-            continue
-        if plain and node.rule.elementwise and node.epoch >= epoch_now and node.slots is None:
-            # The commonest node (np.sin(x), x * y): g * d per input, nothing else to do.
-            args, ans = node.args, node.ans
-            vjps = node.rule.vjps
-            i = -1
-            for p in node.parents:
-                i += 1
-                if p is None or not (allrel or p in relevant):
-                    continue
-                d = vjps[i](ans, *args)
-                if d is None:  # zero almost everywhere (copysign's sign argument)
-                    continue
-                gi = g * d
-                if gi.__class__ is not ndarray or (dt := gi.dtype) is not p.dtype or \
-                        dt.kind == "c" or gi.shape != p.shape:
-                    gi = _fit_partial(g, d, gi, p)
-                prev = grads.get(p)
-                if prev is None:
-                    grads[p] = gi
-                elif p in owned:
-                    np.add(prev, gi, out=prev)
-                else:
-                    new = grads[p] = prev + gi
-                    if new.__class__ is ndarray and new.shape == p.shape:
-                        owned.add(p)
-            if not retain:
-                node.args = node.ans = None
-                node.epoch = FREED
-        else:
+        if g is not None:
             general(node, g)
-        # Drop this node's temporaries now, not when the next node overwrites them: a large
-        # derivative kept alive by a stale local costs a whole array of peak memory.
-        g = gi = d = args = ans = None
+        g = None  # (a large gradient is not kept alive by a stale local)
     return [grads.get(s) for s in sources]

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["Node", "Meta", "SELECT", "FREED", "leaf", "log_write", "written_since", "EPOCH",
-           "RAW_TYPES", "register_raw_type"]
+           "RAW_TYPES", "register_raw_type", "SPEEDUPS"]
 
 
 
@@ -36,38 +36,43 @@ SELECT = _Select()
 FREED = -1
 
 
-def _node_base() -> type:
-    """The compiled field container (``_speedups.NodeBase``) when built, else Python's."""
-    if os.environ.get("GRADARRAY_PURE_PYTHON", "") in ("", "0"):
-        try:
-            from ._speedups import NodeBase
-        except ImportError:
-            pass
-        else:
-            return NodeBase
-
-    class NodeBase:
-        __slots__ = ("rule", "parents", "args", "kwargs", "ans", "shape", "dtype", "epoch",
-                     "slots", "extra", "__weakref__")
-
-        def __init__(self, rule: Any, parents: tuple, args: tuple | None, kwargs: dict | None,
-                     ans: Any, shape: tuple, dtype: Any, epoch: Any = 0,
-                     slots: tuple | None = None, extra: Any = None) -> None:
-            self.rule = rule
-            self.parents = parents
-            self.args = args
-            self.kwargs = kwargs
-            self.ans = ans
-            self.shape = shape
-            self.dtype = dtype
-            self.epoch = epoch
-            self.slots = slots
-            self.extra = extra
-
-    return NodeBase
+def _load_speedups() -> Any:
+    """The compiled hot path (``_speedups``), or None: not built (no C compiler at install
+    time) or ``GRADARRAY_PURE_PYTHON=1``.  Decided once, here, for every module."""
+    if os.environ.get("GRADARRAY_PURE_PYTHON", "") not in ("", "0"):
+        return None
+    try:
+        from . import _speedups
+    except ImportError:
+        return None
+    return _speedups
 
 
-class Node(_node_base()):
+SPEEDUPS: Any = _load_speedups()
+
+
+class _PyNodeBase:
+    """The fields of a Node in Python, where the compiled ``NodeBase`` is not used."""
+
+    __slots__ = ("rule", "parents", "args", "kwargs", "ans", "shape", "dtype", "epoch",
+                 "slots", "extra", "__weakref__")
+
+    def __init__(self, rule: Any, parents: tuple, args: tuple | None, kwargs: dict | None,
+                 ans: Any, shape: tuple, dtype: Any, epoch: Any = 0,
+                 slots: tuple | None = None, extra: Any = None) -> None:
+        self.rule = rule
+        self.parents = parents
+        self.args = args
+        self.kwargs = kwargs
+        self.ans = ans
+        self.shape = shape
+        self.dtype = dtype
+        self.epoch = epoch
+        self.slots = slots
+        self.extra = extra
+
+
+class Node(_PyNodeBase if SPEEDUPS is None else SPEEDUPS.NodeBase):
     """One recorded operation (or a leaf when ``rule`` is None).
 
     ``Node(rule, parents, args, kwargs, ans, shape, dtype, epoch=0, slots=None, extra=None)``:
