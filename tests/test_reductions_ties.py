@@ -205,3 +205,26 @@ def test_std_of_equal_float32_values_has_zero_gradient():
     for v in np.random.default_rng(0).uniform(-3, 3, 200).astype(np.float32):
         f = lambda x: np.std(np.broadcast_to(np.reshape(x, (1,)), (3, 7)), axis=(0, 1))
         assert float(ga.grad(f)(ga.tensor(v))) == 0.0
+
+
+# ----- elementwise maximum/minimum: a tie splits the gradient between the two inputs
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("f, dx, dy", [
+    (np.maximum, [0.0, 0.5, 1.0], [1.0, 0.5, 0.0]),
+    (np.minimum, [1.0, 0.5, 0.0], [0.0, 0.5, 1.0]),
+])
+def test_elementwise_extremum_ties(f, dx, dy, dtype):
+    x = ga.tensor(np.array([1.0, 2.0, 3.0], dtype=dtype))
+    y = ga.tensor(np.array([3.0, 2.0, 1.0], dtype=dtype))
+    gx, gy = ga.grad(lambda x, y: np.sum(f(x, y)), argnums=(0, 1))(x, y)
+    assert gx.dtype == dtype and gy.dtype == dtype
+    np.testing.assert_array_equal(gx.numpy(), dx)
+    np.testing.assert_array_equal(gy.numpy(), dy)
+    # relu at 0 (a tie with the constant): half; no tie at all: exactly the indicator
+    g = ga.grad(lambda x: np.sum(f(x, 2.0)))(x)
+    assert g.dtype == dtype
+    np.testing.assert_array_equal(g.numpy(), [dx[0], 0.5, dx[2]] if f is np.maximum
+                                  else [1.0, 0.5, 0.0])
+    g = ga.grad(lambda x: np.sum(f(x, 0.0) * 3.0))(x)
+    np.testing.assert_array_equal(g.numpy(), [3.0] * 3 if f is np.maximum else [0.0] * 3)
