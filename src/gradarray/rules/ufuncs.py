@@ -178,8 +178,3 @@ nondiff(
     np.spacing, np.bitwise_and, np.bitwise_or, np.bitwise_xor, np.invert, np.left_shift,
     np.right_shift, np.gcd, np.lcm, np.bitwise_count,
 )
-
-# NumPy < 2.3 computes ``x ** 0`` with an internal ufunc (ones, no gradient).
-_ones_like = getattr(getattr(np, "_core", np).umath, "_ones_like", None)
-if _ones_like is not None:
-    nondiff(_ones_like)
