@@ -74,3 +74,17 @@ def test_breakdown_script_runs() -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
     rows = [line for line in proc.stdout.splitlines() if line.startswith("| ")]
     assert len(rows) == 1 + 7 and "backward loop" in proc.stdout
+
+
+def test_distributed_benchmark_runs(tmp_path) -> None:
+    pytest.importorskip("distributed")
+    out = tmp_path / "distributed.json"
+    script = os.path.join(ROOT, "benchmarks", "distributed_grad.py")
+    proc = subprocess.run([sys.executable, script, "--quick", "--json", str(out)],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    with open(out) as f:
+        results = json.load(f)["results"]
+    assert {"local", "local shards", "1 worker", "2 workers", "overhead, 1 worker"} <= set(results)
+    assert all(r.get("max_rel_error", 0.0) <= 1e-12 for r in results.values())
+    assert "overhead per call" in proc.stdout

@@ -84,6 +84,8 @@ def test_code_blocks_run(page, tmp_path):
         pytest.skip("no python blocks")
     if page.name in ("interop.md", "interop_table.md"):
         pytest.importorskip("scipy")
+    if page.name == "distributed.md":
+        pytest.importorskip("distributed")
     pytest.importorskip("matplotlib")
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), OPENBLAS_NUM_THREADS="1")
     env.pop("GRADARRAY_DEBUG", None)

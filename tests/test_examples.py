@@ -102,3 +102,19 @@ def test_example_runs_as_a_script(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "Newton (ga.hessian): 22 steps" in r.stdout
     assert_png(tmp_path / "newton_hessian.png")
+
+
+def test_distributed_fit(tmp_path):
+    # A script run (its loss is pickled by value from __main__ for the worker processes).
+    for name in ("distributed", "scipy", "sklearn"):
+        pytest.importorskip(name)
+    r = subprocess.run([sys.executable, str(EXAMPLES / "distributed_fit.py"), "--quick",
+                        "--workers", "1,2", "--out-dir", str(tmp_path)], capture_output=True,
+                       text=True, cwd=tmp_path, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "[2 workers] iteration  10" in r.stdout, r.stdout
+    finals = [float(line.split("final loss")[1].split(",")[0]) for line in r.stdout.splitlines()
+              if "final loss" in line]
+    assert len(finals) == 2 and finals[0] == pytest.approx(finals[1], rel=1e-9)
+    assert finals[0] < 0.5 * np.log(10)     # from log(10) at zero weights
+    assert_png(tmp_path / "distributed_fit.png")
