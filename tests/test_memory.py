@@ -1,5 +1,5 @@
 """Memory and lifetime: graphs die with their outputs, no cycles, flat memory in training,
-and no recorded value can be overwritten unnoticed."""
+and a recorded value overwritten in place is copied first."""
 
 from __future__ import annotations
 
@@ -189,26 +189,31 @@ def _saved_y_then(mutate):
     lambda y: y.reshape(2, 1).__imul__(2.0),
 ], ids=["setitem", "iadd", "out", "copyto", "fill", "add.at", "real-view", "slice-view",
         "reshape-view"])
-def test_overwriting_a_recorded_value_is_noticed(mutate):
-    with pytest.raises(ga.MutatedSavedTensorError):
-        _saved_y_then(mutate)
+def test_overwriting_a_recorded_value_copies_it_first(mutate):
+    # y * y saved y; the write copies it first, so the gradient is the recorded one.
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(_saved_y_then(mutate).numpy(), 2 * np.sin(x) * np.cos(x),
+                               rtol=1e-12)
 
 
 @pytest.mark.parametrize("mutate", [
     lambda y: np.put(y, [0], [3.0]), lambda y: np.place(y, [True, False], [3.0]),
     lambda y: np.putmask(y, [True, False], [3.0]), lambda y: y.sort(),
 ], ids=["put", "place", "putmask", "sort"])
-def test_in_place_functions_are_noticed_or_refused(mutate):
-    # Either recorded as a write (then the saved value's check fires) or refused (no rule).
-    with pytest.raises((ga.MutatedSavedTensorError, ga.NoRuleError)):
-        _saved_y_then(mutate)
+def test_in_place_functions_are_copied_first_or_refused(mutate):
+    # Either recorded as a write (then the saved value is copied first) or refused (no rule).
+    x = np.array([1.0, 2.0])
+    try:
+        g = _saved_y_then(mutate)
+    except ga.NoRuleError:
+        return
+    np.testing.assert_allclose(g.numpy(), 2 * np.sin(x) * np.cos(x), rtol=1e-12)
 
 
 @pytest.mark.parametrize("mutate", [
     lambda y: y.numpy().__setitem__(0, 5.0),
     lambda y: y.view(np.ndarray).__setitem__(0, 5.0),
-    lambda y: np.asarray(y).__setitem__(0, 5.0),
-], ids=["numpy", "view", "asarray"])
+], ids=["numpy", "view"])   # (np.asarray(y) is y itself while recording: test_conversions)
 def test_raw_escape_hatches_are_reported_in_debug_mode(mutate):
     ga.set_debug(True)
     try:
@@ -220,6 +225,7 @@ def test_raw_escape_hatches_are_reported_in_debug_mode(mutate):
         ga.set_debug(False)
 
 
-def test_write_through_flat_is_noticed():
-    with pytest.raises(ga.MutatedSavedTensorError):
-        _saved_y_then(lambda y: y.flat.__setitem__(0, 5.0))
+def test_write_through_flat_copies_first():
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(_saved_y_then(lambda y: y.flat.__setitem__(0, 5.0)).numpy(),
+                               2 * np.sin(x) * np.cos(x), rtol=1e-12)

@@ -44,10 +44,13 @@ static PyObject *mask1, *mask_tt, *mask_tf, *mask_ft;
  * NodeBase: the fields of graph.Node (which subclasses it and adds ``name``/``repr``).
  * A C type so that recording a call costs one allocation, not a Python __init__.
  */
-typedef struct {
+typedef struct NodeObject {
     PyObject_HEAD
     PyObject *rule, *parents, *args, *kwargs, *ans, *shape, *dtype, *epoch, *slots, *extra;
     PyObject *weakreflist;
+    /* Links of the list of nodes not yet indexed by graph.py's copy-on-write registry
+     * (borrowed: a node leaves the list when it is taken or deallocated). */
+    struct NodeObject *new_prev, *new_next;
 } NodeObject;
 
 #define NODE_FIELDS(X) X(rule) X(parents) X(args) X(kwargs) X(ans) X(shape) X(dtype) \
@@ -55,6 +58,21 @@ typedef struct {
 
 static PyTypeObject NodeBase_Type;
 static PyObject *zero;
+
+/* Nodes made since the last take_new(), oldest first: a sentinel's ring.  Two pointer
+ * writes per node; graph.py indexes them only when an in-place write needs to know who
+ * saved the memory it overwrites. */
+static NodeObject new_ring = {.new_prev = &new_ring, .new_next = &new_ring};
+
+static void
+new_unlink(NodeObject *self)
+{
+    if (self->new_next != NULL) {
+        self->new_prev->new_next = self->new_next;
+        self->new_next->new_prev = self->new_prev;
+        self->new_next = self->new_prev = NULL;
+    }
+}
 
 static PyObject *
 node_alloc(PyTypeObject *type, PyObject *const *v, Py_ssize_t n)
@@ -68,6 +86,10 @@ node_alloc(PyTypeObject *type, PyObject *const *v, Py_ssize_t n)
     self->rule = f[0]; self->parents = f[1]; self->args = f[2]; self->kwargs = f[3];
     self->ans = f[4]; self->shape = f[5]; self->dtype = f[6]; self->epoch = f[7];
     self->slots = f[8]; self->extra = f[9];
+    self->new_prev = new_ring.new_prev;
+    self->new_next = &new_ring;
+    new_ring.new_prev->new_next = self;
+    new_ring.new_prev = self;
     return (PyObject *)self;
 }
 
@@ -108,6 +130,7 @@ node_dealloc(NodeObject *self)
 {
     PyObject_GC_UnTrack(self);
     if (self->weakreflist != NULL) PyObject_ClearWeakRefs((PyObject *)self);
+    new_unlink(self);
     node_clear(self);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -746,6 +769,30 @@ backward_loop(PyObject *mod, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* take_new() -> list: the nodes made since the last call, oldest first (and forget them). */
+static PyObject *
+take_new(PyObject *mod, PyObject *unused)
+{
+    PyObject *out = PyList_New(0);
+    if (out == NULL) return NULL;
+    while (new_ring.new_next != &new_ring) {
+        NodeObject *n = new_ring.new_next;
+        if (PyList_Append(out, (PyObject *)n) < 0) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        new_unlink(n);
+    }
+    return out;
+}
+
+/* has_new() -> bool: whether take_new() would return any node. */
+static PyObject *
+has_new(PyObject *mod, PyObject *unused)
+{
+    return PyBool_FromLong(new_ring.new_next != &new_ring);
+}
+
 static PyMethodDef ufunc_def = {
     "__array_ufunc__", (PyCFunction)(void (*)(void))array_ufunc, METH_FASTCALL | METH_KEYWORDS,
     "NumPy's ufunc override: the commonest call compiled, the rest in gradarray.dispatch."
@@ -768,6 +815,9 @@ static PyMethodDef methods[] = {
      "backward.backward's loop, elementwise nodes compiled, the rest through general()."},
     {"toposort", toposort, METH_VARARGS,
      "backward._toposort's walk: (nodes producers first, whether another leaf was met)."},
+    {"take_new", take_new, METH_NOARGS,
+     "The nodes made since the last call, oldest first (graph.py indexes what they saved)."},
+    {"has_new", has_new, METH_NOARGS, "Whether a node was made since the last take_new()."},
     {"array_ufunc_for", array_ufunc_for, METH_O,
      "The compiled __array_ufunc__ method descriptor for a Tensor class."},
     {NULL, NULL, 0, NULL}

@@ -165,8 +165,11 @@ def _check(node: Node) -> None:
             what = "output" if i < 0 else f"argument {i}"
             raise MutatedSavedTensorError(
                 f"a value needed to differentiate '{node.name}' (its {what}) was modified "
-                "in place after it was recorded; compute the gradient before mutating it, "
-                "or write the update out of place (y = y + 1 instead of y += 1)")
+                "in place after it was recorded, by a write gradarray could not copy it "
+                "before (one it saw only afterwards, such as a Variable update reaching a "
+                "view of the Variable); write through the Tensor instead (y[...] = v, "
+                "y += 1 and out=y copy what the gradient needs first), write the update out "
+                "of place (y = y + 1), or compute the gradient before mutating it")
 
 
 def _replace_in(seq: Any, path: tuple, fn: Callable) -> Any:
@@ -230,6 +233,8 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
     recording is on, so the returned gradients are themselves differentiable.  Without
     ``retain`` each node's saved values are released as soon as the pass is past it.
     """
+    if SPEEDUPS is None:
+        _graph.trim_new()
     stop = set(sources)
     order, relevant = _toposort(roots, stop)
     grads: dict = {}

@@ -7,6 +7,7 @@ watched automatically (``watch_accessed_variables=True``); other Tensors by ``ta
 from __future__ import annotations
 
 import warnings
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -56,6 +57,10 @@ class GradientTape:
         self._trace = Trace(watch_variables=watch_accessed_variables)
         self._recording = False
         self._used = False
+        # id(watched Tensor) -> weak references to it and to its node when watched: the
+        # Tensor may be overwritten in place after the tape closed, which unlinks it from
+        # the graph (that the recorded values keep alive).
+        self._watched: dict = {}
 
     # ------------------------------------------------------------------ recording
     def __enter__(self) -> GradientTape:
@@ -89,8 +94,10 @@ class GradientTape:
                 continue
             if isinstance(t, Variable):
                 self._trace.variables[id(t)] = t
-            elif t._node is None:
-                t._node = leaf(t.shape, t.dtype)
+            else:
+                if t._node is None:
+                    t._node = leaf(t.shape, t.dtype)
+                self._watched[id(t)] = (_ref(t), weakref.ref(t._node))
 
     @contextmanager
     def stop_recording(self) -> Iterator[None]:
@@ -112,6 +119,7 @@ class GradientTape:
         to the Tensors they were recorded from (the graph lives on the values, not the tape).
         """
         self._trace.variables.clear()
+        self._watched.clear()
         self._used = False
 
     def watched_variables(self) -> tuple[Variable, ...]:
@@ -132,7 +140,15 @@ class GradientTape:
         if isinstance(s, Variable):
             return s._node if id(s) in self._trace.variables else None
         if s.__class__ in TENSOR_TYPES:
-            return s._node
+            node = s._node
+            if node is None:
+                # Overwritten in place since it was watched (a write outside any recording
+                # unlinks it): the gradient is the one at the recorded value, whose saved
+                # copies the write made (or the backward pass raises if it could not).
+                w = self._watched.get(id(s))
+                if w is not None and w[0]() is s:
+                    node = w[1]()
+            return node
         raise TypeError(f"gradient sources must be gradarray Tensors or Variables, got "
                         f"{type(s).__name__}")
 
@@ -224,6 +240,13 @@ class GradientTape:
             return None
         j = np.stack(cols, axis=1)  # (batch, inner) + source.shape[1:]
         return np.reshape(j, shape)
+
+
+def _ref(t: Any) -> Any:
+    try:
+        return weakref.ref(t)
+    except TypeError:   # a Tensor type without weak references: keep it alive instead
+        return lambda: t
 
 
 def _creation(v: Variable) -> int:
