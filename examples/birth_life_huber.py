@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 import gradarray as ga  # was: import tensorflow as tf; import tensorflow.contrib.eager as tfe
-from gradarray.demo import read_birth_life_data
+from gradarray.demo import convergence_note, read_birth_life_data
 
 w = ga.Variable(0.0, dtype=np.float32)
 b = ga.Variable(0.0, dtype=np.float32)
@@ -64,19 +64,26 @@ def train(loss_fn, data, epochs=100, log=print):
     return means, took
 
 
-def plot(data, path):
-    """Save the data and the fitted line ``x * w + b`` as a PNG (needs matplotlib)."""
+def plot(data, path, loss="huber", epochs=100):
+    """Save the data, the fitted line ``x * w + b`` and the least-squares line as a PNG
+    (needs matplotlib)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    x = np.sort(data[:, 0])
+    slope, intercept = np.polyfit(data[:, 0].astype(float), data[:, 1].astype(float), 1)
     fig, ax = plt.subplots()
     ax.plot(data[:, 0], data[:, 1], "bo", label="data")
-    ax.plot(data[:, 0], data[:, 0] * w.numpy() + b.numpy(), "r", label="huber regression")
+    ax.plot(x, x * w.numpy() + b.numpy(), "r", label=f"{loss} regression")
+    ax.plot(x, x * slope + intercept, "k--", label="least squares (np.polyfit), for reference")
+    ax.set_title(f"Birth rate vs. life expectancy, 2010\n{loss} loss, {epochs} epochs of "
+                 "per-example SGD", fontsize=11)
     ax.set_xlabel("birth rate")
     ax.set_ylabel("life expectancy")
-    ax.legend()
+    ax.legend(loc="lower left", fontsize=9)
+    fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
     return path
@@ -84,15 +91,20 @@ def plot(data, path):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=100)
-    parser.add_argument("--loss", choices=["huber", "squared"], default="huber")
-    parser.add_argument("--out-dir", default=os.path.dirname(os.path.abspath(__file__)))
+    parser.add_argument("--epochs", type=int, default=100,
+                        help="passes over the 190 examples (default: 100, as in 2019)")
+    parser.add_argument("--loss", choices=["huber", "squared"], default="huber",
+                        help="the loss (default: huber, written with a Python if)")
+    parser.add_argument("--out-dir", default=os.path.dirname(os.path.abspath(__file__)),
+                        help="folder for birth_life_huber.png (default: examples/)")
     args = parser.parse_args(argv)
     data, n_samples = read_birth_life_data()
     train(huber_loss if args.loss == "huber" else squared_loss, data, args.epochs)
     print(f"w = {float(w):.4f}, b = {float(b):.4f}")
+    print(convergence_note(data, w, b, args.epochs, args.loss))
     try:
-        path = plot(data, os.path.join(args.out_dir, "birth_life_huber.png"))
+        path = plot(data, os.path.join(args.out_dir, "birth_life_huber.png"), args.loss,
+                    args.epochs)
     except ImportError:
         print("matplotlib is not installed: no plot (pip install gradarray[demo])")
     else:

@@ -6,7 +6,7 @@ Python functions below convert their input before computing (``softmax`` and
 ``log_softmax`` call ``xp.asarray``, that is ``np.array``, on it; ``polygamma`` and
 ``multigammaln`` call ``np.asarray``), so on a Tensor they return untracked results.  These
 versions take the same arguments, give the same values and are written in recorded NumPy
-calls.  See ``docs/interop.md``.
+calls.  See :doc:`/interop`.
 
 Examples
 --------

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,11 +18,12 @@ import numpy as np
 
 from ._state import STATE
 from ._tree import tree_flatten, tree_unflatten
+from ._warn import restore, rule_warnings_at_user, warn_user
 from .backward import backward
 from .devices import raw_array
 from .record import TENSOR_TYPES, _device_name, wrap
 from .tensor import Tensor, asarray
-from .transforms import Trace, make_source
+from .transforms import Trace, check_callable, make_source
 
 __all__ = ["gradients_function", "value_and_gradients_function", "implicit_gradients",
            "implicit_value_and_gradients"]
@@ -125,8 +125,12 @@ def gradients_of(outs: list, dy: Any, nodes: list, retain: bool = False) -> list
     live = [n for n in nodes if n is not None]
     if not roots or not live:
         return [None] * len(nodes)
-    grads = backward(roots, gs, live, create_graph=create_graph,
-                     retain=retain or create_graph, wrap=wrap)
+    token = rule_warnings_at_user()
+    try:
+        grads = backward(roots, gs, live, create_graph=create_graph,
+                         retain=retain or create_graph, wrap=wrap)
+    finally:
+        restore(token)
     if len(live) != len(nodes):
         it = iter(grads)
         grads = [None if n is None else next(it) for n in nodes]
@@ -177,10 +181,9 @@ def _sources(args: tuple, positions: Sequence[int]) -> tuple[list, list]:
         dt = x.dtype if x.__class__ in TENSOR_TYPES or isinstance(
             x, (np.ndarray, np.generic)) else np.asarray(x).dtype
         if dt.kind not in "fc":
-            warnings.warn(
+            warn_user(
                 f"argument {i} has dtype {dt}: gradients exist only for floating and complex "
-                "values, so its gradient is None (convert it with x.astype(float) to get one)",
-                stacklevel=3)
+                "values, so its gradient is None (convert it with x.astype(float) to get one)")
             nodes.append(None)
             continue
         s = make_source(x, f"argument {i}")
@@ -209,6 +212,7 @@ def value_and_gradients_function(f: Callable, params: Sequence[int | str] | None
     >>> ga.value_and_gradients_function(lambda x, y: x ** 2 + y ** 3)(1.0, 2.0)
     (Tensor(9.), [Tensor(2.), Tensor(12.)])
     """
+    check_callable(f, "value_and_gradients_function")
     positions = _positions(f, params)
     fname = _name(f)
 
@@ -253,6 +257,7 @@ def gradients_function(f: Callable, params: Sequence[int | str] | None = None) -
     >>> ga.gradients_function(lambda x, y: x ** 2 + y ** 3)(1.0, 2.0)
     [Tensor(2.), Tensor(12.)]
     """
+    check_callable(f, "gradients_function")
     vg = value_and_gradients_function(f, params)
 
     @functools.wraps(f)
@@ -276,6 +281,7 @@ def implicit_value_and_gradients(f: Callable) -> Callable:
     >>> value, gv[0][0], gv[0][1] is x, len(gv)
     (Tensor(6.), Tensor(6.), True, 1)
     """
+    check_callable(f, "implicit_value_and_gradients")
     fname = _name(f)
 
     @functools.wraps(f)
@@ -286,11 +292,17 @@ def implicit_value_and_gradients(f: Callable) -> Callable:
         outs = flat_outputs(result, fname)
         variables = trace.variables
         if not variables:
-            raise ValueError(f"No trainable variables were accessed while the function "
-                             f"{fname} was being computed.")
+            raise ValueError(
+                f"No trainable variables were accessed while the function {fname} was being "
+                "computed. (A Variable that only NumPy's own C code read, such as a "
+                "parameter of np.random (rng.normal(loc=mu)), is not seen and gets no "
+                "gradient: write mu + rng.normal(0.0, 1.0, size) instead.)")
         vs = list(variables.values())
         if len(vs) > 1:
             vs.sort(key=_creation)
+        for v in vs:
+            if v._node is None:   # an integer or bool Variable: no gradient can exist
+                warn_int_variable(v)
         grads = gradients_of(outs, None, [v._node for v in vs])
         value = result if STATE.recording else _detach_tree(result)
         return value, list(zip(grads, vs, strict=True))
@@ -300,6 +312,15 @@ def implicit_value_and_gradients(f: Callable) -> Callable:
 
 def _creation(v: Any) -> int:
     return v._order
+
+
+def warn_int_variable(v: Any) -> None:
+    """Warn at the user's line that the trainable Variable ``v`` (integer dtype) never trains."""
+    warn_user(
+        f"the trainable variable {v.name} has dtype {v.dtype}: gradients exist only for "
+        "floating and complex values, so its gradient is None and optimizers will not "
+        "update it; create it with a float value (ga.Variable(0.0), or dtype=float) to "
+        "train it, or with trainable=False if it is a counter")
 
 
 def implicit_gradients(f: Callable) -> Callable:
@@ -312,6 +333,7 @@ def implicit_gradients(f: Callable) -> Callable:
     >>> [(float(g), v is x) for g, v in ga.implicit_gradients(lambda t: 2 * x * t)(1.0)]
     [(2.0, True)]
     """
+    check_callable(f, "implicit_gradients")
     vg = implicit_value_and_gradients(f)
 
     @functools.wraps(f)

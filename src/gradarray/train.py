@@ -36,7 +36,7 @@ from .devices import raw_array
 from .errors import DeviceMismatchError
 from .record import TENSOR_TYPES, _device_name, wrap
 from .tensor import Tensor
-from .tfe import flat_outputs, gradients_of, implicit_value_and_gradients
+from .tfe import flat_outputs, gradients_of, implicit_value_and_gradients, warn_int_variable
 from .transforms import Trace
 from .variables import Variable
 
@@ -108,6 +108,11 @@ class Optimizer:
         variable") and TypeError for something that is not a :class:`Variable`.
         ``global_step``, if given, is incremented by one.
         """
+        if isinstance(grads_and_vars, np.ndarray):
+            raise TypeError(
+                f"apply_gradients expects a list of (gradient, variable) pairs, got "
+                f"{_what(grads_and_vars)}; build the pairs with "
+                "list(zip(gradients, variables)), or pass what implicit_gradients returns")
         pairs = grads_and_vars if isinstance(grads_and_vars, list) else list(grads_and_vars)
         if not pairs:
             raise ValueError("No variables provided.")
@@ -116,13 +121,18 @@ class Optimizer:
             try:
                 g, v = pair
             except (TypeError, ValueError):
-                raise TypeError("apply_gradients expects (gradient, variable) pairs, got "
-                                f"{pair!r}") from None
+                raise TypeError(
+                    f"apply_gradients expects a list of (gradient, variable) pairs, but an "
+                    f"element of what was passed ({_what(grads_and_vars)}) is "
+                    f"{_what(pair)}; build the pairs with list(zip(gradients, variables)), "
+                    "or pass what implicit_gradients returns") from None
             if not isinstance(v, Variable):
                 raise TypeError(
                     f"apply_gradients can only update a gradarray Variable, got "
-                    f"{type(v).__name__}; create parameters with ga.Variable(...) (a Tensor "
-                    "or ndarray cannot be updated by an optimizer)")
+                    f"{type(v).__name__} as the second item of a pair; the pairs are "
+                    "(gradient, variable), in that order (list(zip(gradients, variables))), "
+                    "and parameters are created with ga.Variable(...) (a Tensor or ndarray "
+                    "cannot be updated by an optimizer)")
             if g is None:
                 continue
             # A device gradient stays on its device (np.asarray would copy or refuse it).
@@ -138,8 +148,12 @@ class Optimizer:
                                 f"{v.dtype} variable")
             todo.append((graw, v))
         if not todo:
+            ints = [f"{v.name} is {v.dtype}" for _, v in pairs if v.dtype.kind not in "fc"]
+            why = (f" ({', '.join(ints)}: gradients exist only for floating and complex "
+                   "variables; create them with a float value, e.g. ga.Variable(0.0))"
+                   if ints else "")
             raise ValueError("No gradients provided for any variable: "
-                             f"{[v.name for _, v in pairs]}.")
+                             f"{[v.name for _, v in pairs]}.{why}")
         self._prepare()
         for graw, v in todo:
             slots, tmp = self._slots(v)
@@ -169,6 +183,9 @@ class Optimizer:
         with Trace():
             result = loss()
         outs = flat_outputs(result, getattr(loss, "__name__", "loss"))
+        for v in var_list:
+            if v._node is None:   # an integer or bool Variable
+                warn_int_variable(v)
         grads = gradients_of(outs, None, [v._node for v in var_list])
         return list(zip(grads, var_list, strict=True))
 
@@ -176,6 +193,16 @@ class Optimizer:
                  var_list: Sequence[Variable] | None = None) -> None:
         """``apply_gradients(compute_gradients(loss, var_list))``; ``loss`` is a callable."""
         self.apply_gradients(self.compute_gradients(loss, var_list), global_step)
+
+
+def _what(x: Any) -> str:
+    """A short description of what was passed: the type, and the shape of an array."""
+    if isinstance(x, np.ndarray):
+        return f"a {type(x).__name__} of shape {x.shape}"
+    if isinstance(x, (list, tuple)):
+        return f"a {type(x).__name__} of {len(x)} items"
+    r = repr(x)
+    return f"a {type(x).__name__} ({r if len(r) <= 60 else r[:57] + '...'})"
 
 
 def _check_device(graw: Any, v: Variable) -> None:
