@@ -26,16 +26,16 @@ __all__ = [
 ]
 
 
-_META_ATTRS = frozenset(("shape", "ndim", "dtype", "size"))
+_META_ATTRS = frozenset(("shape", "ndim", "dtype", "size", "strides"))
 NONE, META, FULL = 0, 1, 2
 
 
 def _used_params(fn: Callable, skip: int) -> tuple[int, tuple[int, ...] | None]:
     """How much of each parameter ``fn`` reads, so a node saves only that.
 
-    Levels: NONE (unread), META (only ``.shape``/``.ndim``/``.dtype``/``.size``: the node
-    keeps a small stand-in, not the data) or FULL.  Returns (level of ``ans``, levels of the
-    inputs), the inputs' being None when ``fn`` takes ``*args`` (everything is kept).
+    Levels: NONE (unread), META (only ``.shape``/``.ndim``/``.dtype``/``.size``/``.strides``:
+    the node keeps a small stand-in, not the data) or FULL.  Returns (level of ``ans``, levels
+    of the inputs), the inputs' being None when ``fn`` takes ``*args`` (everything is kept).
     Conservative: any other load of a name counts as FULL.
     """
     code = getattr(fn, "__code__", None)
@@ -196,11 +196,27 @@ def load_lazy_rules() -> bool:
     return loaded
 
 
+def _ufunc_module(f: Any) -> str:
+    """Where a ufunc (which carries no ``__module__``) is public: 'numpy', 'scipy.special'."""
+    import sys
+
+    name = getattr(f, "__name__", "")
+    for mod in ("numpy", "scipy.special", "scipy.special._ufuncs"):
+        m = sys.modules.get(mod)
+        g = getattr(m, name, None) if m is not None else None
+        if g is not None and (g is f or getattr(g, "__wrapped__", None) is f):
+            return mod
+    return "numpy"
+
+
 def lookup_name(key: Any) -> str:
     """A readable name for a registry key: 'numpy.tanh', 'numpy.add.reduce', 'x[...]'."""
     if isinstance(key, tuple):
-        return f"numpy.{key[0].__name__}.{key[1]}"
-    mod = getattr(key, "__module__", None) or "numpy"
+        return f"{_ufunc_module(key[0])}.{key[0].__name__}.{key[1]}"
+    mod = getattr(key, "__module__", None)
+    if mod is None and type(key).__name__ == "ufunc":
+        mod = _ufunc_module(key)
+    mod = mod or "numpy"
     if mod.startswith("numpy") or mod == "_operator" or mod == "operator":
         mod = {"_operator": "operator"}.get(mod, mod)
         mod = "numpy" if mod.startswith("numpy._core") or mod == "numpy.core" else mod

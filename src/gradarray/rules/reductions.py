@@ -294,6 +294,17 @@ defvjp((np.logaddexp, "reduce"), logaddexp_reduce_vjp)
 defvjp((np.logaddexp2, "reduce"), logaddexp2_reduce_vjp)
 
 
+def hypot_reduce_vjp(g, ans, array, axis=0, dtype=None, out=None, keepdims=False,
+                     initial=None, where=True):
+    # d sqrt(sum x^2) = x / ans; 0 where the whole slice is 0 (the subgradient of |x| at 0).
+    norm = expand_reduced(ans, array.ndim, axis, keepdims)
+    r = expand_reduced(g, array.ndim, axis, keepdims) * (array / np.where(norm == 0, 1, norm))
+    return r if where is True else np.where(where, r, 0)
+
+
+defvjp((np.hypot, "reduce"), hypot_reduce_vjp)
+
+
 # ----------------------------------------------------------------------------- scans
 
 
@@ -362,6 +373,28 @@ def multiply_accumulate_vjp(g, ans, array, axis=0, dtype=None, out=None):
     return _cumprod_grad(g, ans, array, axis)
 
 
+def extremum_accumulate_vjp(g, ans, array, axis=0, dtype=None, out=None):
+    """vjp of maximum/minimum.accumulate: ``g[k]`` goes to the elements of ``array[:k+1]``
+    equal to ``ans[k]`` (ties share it evenly, as for np.max)."""
+    x, ans, g = (np.moveaxis(v, axis, -1) for v in (array, ans, g))
+    n = x.shape[-1]
+    hit = x == ans  # x[i] is the running extremum at i (and for k > i while ans stays equal)
+    # Runs of equal ans: ans[k]'s ties are the hits since its run started.
+    start = np.concatenate([np.ones_like(hit[..., :1]), ans[..., 1:] != ans[..., :-1]], -1)
+    seen = np.cumsum(hit, axis=-1)
+    before = np.maximum.accumulate(np.where(start, seen - hit, 0), axis=-1)
+    share = g / np.maximum(seen - before, 1).astype(g.dtype)
+    # A hit collects the shares from itself to the end of its run: the reverse cumsum, less
+    # its value at the next run's start (found by a reverse running minimum of positions).
+    tail = _rcumsum(share, -1)
+    tail = np.concatenate([tail, np.zeros_like(tail[..., :1])], -1)
+    pos = np.where(start, np.arange(n, like=like(x)), n)
+    nxt = np.concatenate([pos[..., 1:], np.full_like(pos[..., :1], n)], -1)
+    nxt = _flip(np.minimum.accumulate(_flip(nxt, -1), axis=-1), -1)
+    r = np.where(hit, tail[..., :n] - np.take_along_axis(tail, nxt, -1), 0)
+    return np.moveaxis(r, -1, axis)
+
+
 def add_reduceat_vjp(g, ans, array, indices, axis=0, dtype=None, out=None):
     # out[i] sums array[indices[i]:indices[i+1]] (just array[indices[i]] when not increasing).
     n = array.shape[axis]
@@ -383,6 +416,8 @@ if hasattr(np, "cumulative_sum"):  # NumPy >= 2.1
     defvjp(np.cumulative_prod, cumulative_prod_vjp)
 defvjp((np.add, "accumulate"), add_accumulate_vjp)
 defvjp((np.multiply, "accumulate"), multiply_accumulate_vjp)
+defvjp((np.maximum, "accumulate"), extremum_accumulate_vjp)
+defvjp((np.minimum, "accumulate"), extremum_accumulate_vjp)
 defvjp((np.add, "reduceat"), add_reduceat_vjp, None)
 
 

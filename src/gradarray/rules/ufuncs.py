@@ -56,6 +56,11 @@ elementwise(np.square, lambda ans, x: 2 * x)
 
 
 def _power_dx(ans, x, y):
+    if np.any(y == 0):
+        # x**0 is 1 for every x, 0 included: its derivative is 0 there (not 0 * 0**-1 = nan).
+        # Masked only at x == 0, so that d/dy of this (1/x at y = 0) stays right elsewhere.
+        zero = (y == 0) & (x == 0)
+        return np.where(zero, 0, y * np.where(zero, 1, x) ** (y - 1))
     return y * x ** (y - 1)
 
 
@@ -159,9 +164,30 @@ def matmul_vjp_b(g, ans, a, b):
 
 
 defvjp(np.matmul, matmul_vjp_a, matmul_vjp_b)
-# vecdot = sum(conj(x1) * x2): anti-holomorphic in x1 (conj(g)), holomorphic in x2.
-defvjp(np.vecdot, lambda g, ans, x1, x2: np.expand_dims(conj(g), -1) * x2,
-       lambda g, ans, x1, x2: np.expand_dims(g, -1) * x1)
+
+
+def _core_axis(ndim, axes, axis, k):
+    """The (negative) position of operand k's vector axis, from vecdot's axes= or axis=."""
+    if axes is not None:
+        ax = axes[k][0] if isinstance(axes[k], (tuple, list)) else axes[k]
+    else:
+        ax = -1 if axis is None else axis
+    return ax - ndim if ax >= 0 else ax
+
+
+# vecdot = sum(conj(x1) * x2): anti-holomorphic in x1 (conj(g)), holomorphic in x2.  The
+# product is formed with the vector axis last and moved back to the operand's axis.
+def vecdot_vjp_x1(g, ans, x1, x2, axes=None, axis=None):
+    a1, a2 = _core_axis(x1.ndim, axes, axis, 0), _core_axis(x2.ndim, axes, axis, 1)
+    return np.moveaxis(np.expand_dims(conj(g), -1) * np.moveaxis(x2, a2, -1), -1, a1)
+
+
+def vecdot_vjp_x2(g, ans, x1, x2, axes=None, axis=None):
+    a1, a2 = _core_axis(x1.ndim, axes, axis, 0), _core_axis(x2.ndim, axes, axis, 1)
+    return np.moveaxis(np.expand_dims(g, -1) * np.moveaxis(x1, a1, -1), -1, a2)
+
+
+defvjp(np.vecdot, vecdot_vjp_x1, vecdot_vjp_x2)
 if hasattr(np, "matvec"):
     defvjp(np.matvec, lambda g, ans, a, v: np.expand_dims(g, -1) * conj(np.expand_dims(v, -2)),
            lambda g, ans, a, v: np.matvec(conj(_mT(a)), g))
