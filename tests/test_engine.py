@@ -178,22 +178,20 @@ def test_saved_values_only_what_the_rule_needs():
     assert isinstance(seen["sum"].args[0], Meta)
 
 
-def test_mutated_saved_value_raises():
+def test_mutated_saved_value_is_copied_before_the_write():
     def f(x):
         y = np.exp(x)
-        y += 1.0
+        y += 1.0          # exp's saved output is copied first
         return np.sum(y)
 
-    with pytest.raises(ga.MutatedSavedTensorError, match="numpy.exp"):
-        ga.grad(f)(ga.tensor([1.0]))
+    np.testing.assert_allclose(ga.grad(f)(ga.tensor([1.0])).numpy(), np.exp([1.0]))
 
     def g(x):
         y = np.sin(x)
-        x[0] = 5.0  # the leaf itself, needed by sin's derivative
+        x[0] = 5.0  # the leaf itself, needed by sin's derivative: copied first
         return np.sum(y)
 
-    with pytest.raises(ga.MutatedSavedTensorError):
-        ga.grad(g)(ga.tensor([1.0, 2.0]))
+    np.testing.assert_allclose(ga.grad(g)(ga.tensor([1.0, 2.0])).numpy(), np.cos([1.0, 2.0]))
 
 
 def test_inplace_through_views_matches_out_of_place():
@@ -291,6 +289,6 @@ def test_list_of_numbers_is_an_array_argument():
 
 
 def test_lost_tape_warns_instead_of_a_silent_zero():
-    with pytest.warns(ga.UnconnectedGradientWarning, match="set_debug"):
-        g = ga.grad(lambda x: np.sum(np.sin(np.asarray(x))))(ga.tensor([1.0]))
+    with pytest.warns(ga.UnconnectedGradientWarning, match="recording was lost"):
+        g = ga.grad(lambda x: np.sum(np.sin(x.numpy())))(ga.tensor([1.0]))
     np.testing.assert_array_equal(g.numpy(), [0.0])

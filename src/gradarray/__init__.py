@@ -6,10 +6,12 @@ NumPy calls on it run eagerly and are recorded while a gradient is being compute
 
 from __future__ import annotations
 
+from . import interop as _interop  # noqa: F401  (library stand-ins)
 from . import rules as _rules  # noqa: F401  (fills the registry)
 from . import testing, train
 from ._debug import LostTapeWarning, set_debug
 from ._state import is_recording
+from .conversions import keep_tape, set_keep_tape
 from .custom import custom_gradient, custom_vjp, primitive
 from .errors import (
     DeviceMismatchError,
@@ -17,6 +19,7 @@ from .errors import (
     GraphFreedError,
     MutatedSavedTensorError,
     NonDifferentiableError,
+    NonFiniteGradientWarning,
     NoRuleError,
     UnsupportedArgument,
 )
@@ -53,7 +56,8 @@ __all__ = [
     "defvjp", "elementwise", "nondiff", "composite",
     "GradarrayError", "NoRuleError", "UnsupportedArgument", "MutatedSavedTensorError",
     "GraphFreedError", "NonDifferentiableError", "DeviceMismatchError", "LostTapeWarning",
-    "set_debug", "UnconnectedGradientWarning",
+    "NonFiniteGradientWarning", "set_debug", "UnconnectedGradientWarning", "set_keep_tape",
+    "keep_tape",
     "Variable", "gradients_function", "value_and_gradients_function", "implicit_gradients",
     "implicit_value_and_gradients", "GradientTape", "custom_gradient", "custom_vjp",
     "primitive", "train",

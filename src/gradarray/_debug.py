@@ -1,11 +1,12 @@
 """Debug mode: warn when a recorded value leaves the graph silently.
 
-Enabled by ``gradarray.set_debug(True)`` or ``GRADARRAY_DEBUG=1``.  NumPy calls no hook of
-an ndarray subclass in ``np.asarray``/``np.array``, so while debug mode is on gradarray
-wraps those conversion functions (and the Tensor's conversions to Python numbers, which is
-also how NumPy reads a 0-d Tensor written into a plain array: ``buf[0] = t[0]``).  Nothing
-is wrapped while debug mode is off, so it costs nothing then.  See ``docs/lost-tape.md`` for
-what it can and cannot see.
+Enabled by ``gradarray.set_debug(True)`` or ``GRADARRAY_DEBUG=1``.  What certainly loses the
+tape warns in every mode (a Python number read from a recorded Tensor, a recorded value
+written into a plain ndarray, a Tensor that NumPy's C code built from recorded data: see
+``conversions``).  Debug mode adds the warnings that would be noise by default: the raw data
+taken on request (``t.numpy()``, ``t.view(np.ndarray)``), and NumPy's conversions when
+``set_keep_tape(False)`` is in effect.  Nothing is wrapped while debug mode is off, so it
+costs nothing then.  See ``docs/lost-tape.md`` for what it can and cannot see.
 """
 
 from __future__ import annotations
@@ -20,22 +21,19 @@ from typing import Any
 import numpy as np
 
 from ._state import STATE
+from .errors import LostTapeWarning
 
 __all__ = ["LostTapeWarning", "report_lost", "user_frame", "set_debug", "is_debug"]
 
 _PKG = os.path.dirname(os.path.abspath(__file__))
 _NUMPY = os.path.dirname(os.path.abspath(np.__file__))
 
-# numpy functions that turn a Tensor into data without a graph, and Tensor methods that
-# turn it into Python numbers.  Wrapped only while debug mode is on.
-_NUMPY_CONVERSIONS = ("asarray", "array", "asanyarray", "asarray_chkfinite")
-_TENSOR_CONVERSIONS = ("__float__", "__int__", "__complex__", "item", "tolist", "numpy",
-                       "view")
+# Tensor methods that hand out the raw data on request: wrapped only while debug mode is on
+# (a Python number from a recorded Tensor warns always: see tensor.py).
+_TENSOR_CONVERSIONS = ("numpy", "view")
 _ORIGINALS: dict = {}   # written only by set_debug: name -> the function it replaced
 
 
-class LostTapeWarning(UserWarning):
-    """A recorded Tensor's data left the graph: its gradient will not flow from here."""
 
 
 def user_frame() -> tuple[str, int]:
@@ -60,50 +58,15 @@ def report_lost(what: str) -> None:
         "or gradarray.asarray) instead.", LostTapeWarning, fn, line)
 
 
-def _recorded(x: Any) -> bool:
-    """True for a Tensor with a graph node, or a list/tuple holding one (recursively)."""
-    if isinstance(x, np.ndarray):
-        return getattr(x, "_node", None) is not None
-    if isinstance(x, (list, tuple)):
-        return any(_recorded(e) for e in x)
-    return False
-
-
-def _quiet() -> bool:
-    return getattr(STATE, "debug_quiet", 0) > 0
-
-
-def _numpy_wrapper(name: str, fn: Callable) -> Callable:
-    @functools.wraps(fn)
-    def converted(a: Any, *args: Any, **kwargs: Any) -> Any:
-        if not (STATE.debug and STATE.recording) or _quiet() or not _recorded(a):
-            return fn(a, *args, **kwargs)
-        # A list of 0-d Tensors is read through __float__: one warning, not one per item.
-        STATE.debug_quiet = getattr(STATE, "debug_quiet", 0) + 1
-        try:
-            out = fn(a, *args, **kwargs)
-        finally:
-            STATE.debug_quiet -= 1
-        if getattr(out, "_node", None) is None:
-            report_lost(f"numpy.{name} of a recorded Tensor")
-        return out
-
-    converted.__gradarray_debug__ = True  # type: ignore[attr-defined]
-    return converted
-
-
 def _tensor_wrapper(name: str, fn: Callable) -> Callable:
-    what = {"__float__": "float()", "__int__": "int()", "__complex__": "complex()",
-            "item": ".item()", "tolist": ".tolist()", "numpy": ".numpy()",
-            "view": ".view() as a plain ndarray"}[name]
+    what = {"numpy": ".numpy()", "view": ".view() as a plain ndarray"}[name]
 
     @functools.wraps(fn)
     def converted(self: Any, *args: Any, **kwargs: Any) -> Any:
         if name == "view" and not _plain_view(args, kwargs):
             return fn(self, *args, **kwargs)
-        if STATE.debug and STATE.recording and self._node is not None and not _quiet():
-            report_lost(f"{what} of a recorded Tensor (or the Tensor written into a plain "
-                        "ndarray, which NumPy reads through float())")
+        if STATE.debug and STATE.recording and self._node is not None:
+            report_lost(f"{what} of a recorded Tensor")
         return fn(self, *args, **kwargs)
 
     converted.__gradarray_debug__ = True  # type: ignore[attr-defined]
@@ -128,10 +91,6 @@ def _tensor_class() -> type:
 def _install() -> None:
     if _ORIGINALS:
         return
-    for name in _NUMPY_CONVERSIONS:
-        fn = getattr(np, name)
-        _ORIGINALS["np." + name] = fn
-        setattr(np, name, _numpy_wrapper(name, fn))
     cls = _tensor_class()
     for name in _TENSOR_CONVERSIONS:
         _ORIGINALS["Tensor." + name] = cls.__dict__.get(name)
@@ -143,10 +102,8 @@ def _uninstall() -> None:
         return
     cls = _tensor_class()
     for key, fn in list(_ORIGINALS.items()):
-        owner, name = key.split(".", 1)
-        if owner == "np":
-            setattr(np, name, fn)
-        elif fn is None:
+        name = key.split(".", 1)[1]
+        if fn is None:
             delattr(cls, name)
         else:
             setattr(cls, name, fn)
@@ -156,14 +113,15 @@ def _uninstall() -> None:
 def set_debug(flag: bool) -> None:
     """Turn debug mode on or off: warn when a recorded Tensor's data leaves the graph.
 
-    In debug mode a :class:`LostTapeWarning` names the line where, during a gradient
-    computation, a recorded Tensor was converted by ``np.asarray``/``np.array``/
-    ``np.asanyarray``, turned into a Python number (``float(t)``, ``t.item()``,
-    ``t.tolist()``), taken raw (``t.numpy()``, ``t.view(np.ndarray)``), or written as a
-    0-d value into a plain ndarray (``buf[0] = t[0]``).
-    The flag is per thread (``GRADARRAY_DEBUG=1`` sets it in every thread); the NumPy
-    conversion functions are wrapped process-wide while it is on, and restored when it is
-    turned off.  See ``docs/lost-tape.md`` for what it cannot see.
+    A :class:`LostTapeWarning` names the user's line where, during a gradient computation,
+    a recorded Tensor's data left the graph.  Some of these warn in every mode (a Python
+    number read with ``float(t)``/``t.item()``/``t.tolist()``, a recorded value written
+    into a plain ndarray, a Tensor built by NumPy's C code from recorded data); debug mode
+    adds the raw data taken on request (``t.numpy()``, ``t.view(np.ndarray)``) and NumPy's
+    conversions (``np.asarray`` ...) while ``gradarray.set_keep_tape(False)`` is in effect.
+    The flag is per thread (``GRADARRAY_DEBUG=1`` sets it in every thread); the Tensor's
+    methods are wrapped process-wide while it is on, and restored when it is turned off.
+    See :doc:`/lost-tape` for what it cannot see.
 
     Parameters
     ----------
@@ -178,6 +136,9 @@ def set_debug(flag: bool) -> None:
     """
     STATE.debug = bool(flag)
     if flag:
+        from . import conversions  # (it imports this module)
+
+        conversions.arm()
         _install()
     else:
         _uninstall()

@@ -19,15 +19,22 @@ class _State(threading.local):
         self.paused = 0
         self.recording = False
         self.debug = os.environ.get("GRADARRAY_DEBUG", "") not in ("", "0")
+        # NumPy's conversions keep recorded Tensors recorded (conversions.set_keep_tape).
+        self.keep_tape = os.environ.get("GRADARRAY_KEEP_TAPE", "1") not in ("", "0")
 
     def refresh(self) -> None:
         self.recording = bool(self.traces) and not self.paused
 
 
 STATE = _State()
+# Called when a trace starts, or None: set by ``conversions`` (its first call installs the
+# converting wrappers, later ones look at modules imported since).
+ON_PUSH = None
 
 
 def push_trace(trace) -> None:
+    if ON_PUSH is not None:
+        ON_PUSH()
     STATE.traces.append(trace)
     STATE.refresh()
 

@@ -24,6 +24,7 @@ from .record import (
     _PLAIN,
     _RAW_CLS,
     TENSOR_TYPES,
+    UNWRAPPED,
     VAR_TYPES,
     _explain_failure,
     _foreign,
@@ -203,6 +204,7 @@ def _ufunc_general(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) ->
             a, b = inputs
             if o.__class__ is _CLS[0] and _untracked(a) and _untracked(b) and \
                     (o._node is None or not STATE.recording) and not o._is_var:
+                _before_write(o)
                 ufunc(_raw_of(a), _raw_of(b), out=o._raw)
                 mark_mutated(o, None)
                 return o
@@ -415,18 +417,37 @@ def _positional(rule: Rule, func: Any, args: tuple, kwargs: dict) -> tuple[tuple
     return tuple(new_args), new_kw
 
 
+# Functions that write their other arguments into their first: a plain ndarray there cannot
+# hold the record (the values are copied, their gradient is lost).
+_WRITES_INTO_FIRST = {np.copyto, np.place, np.putmask, np.put, np.put_along_axis,
+                      np.fill_diagonal}
+
+
 def array_function(self: Any, func: Any, types: tuple, args: tuple, kwargs: dict) -> Any:
     """``Tensor.__array_function__``."""
     for t in types:
         if t not in TENSOR_TYPES and not issubclass(t, _CLS[0]) and t is not _ndarray and \
                 t not in _RAW_CLS:
             return NotImplemented
+    func = UNWRAPPED.get(func, func)
     rule = RULES.get(func)
     if rule is None:
         impl = COMPOSITES.get(func)
         if impl is not None:
+            if func in _WRITES_INTO_FIRST and args and args[0].__class__ is _ndarray and \
+                    STATE.recording and _has_tracked(args[1:] + tuple(kwargs.values())):
+                from .conversions import WRITE_FIX, warn_lost
+
+                warn_lost(f"{lookup_name(func)} wrote a recorded value into a plain ndarray",
+                          WRITE_FIX)
             return impl(*args, **kwargs)
     raws, parents, slots, simple, kw, kw_tracked = _unwrap_call(args, kwargs)
+    if kw_tracked and STATE.recording and kwargs.get("out") is not None:
+        # out= is a recorded Tensor (np.clip(x, 0, None, out=x)): record the call, then
+        # write it into out (before out could be taken for a positional argument).
+        r = func(*args, **{k: v for k, v in kwargs.items() if k != "out"})
+        assign(kwargs["out"], r)
+        return kwargs["out"]
     if rule is not None and kw_tracked:
         args, kwargs = _positional(rule, func, args, kwargs)
         raws, parents, slots, simple, kw, kw_tracked = _unwrap_call(args, kwargs)

@@ -29,3 +29,11 @@ class NonDifferentiableError(GradarrayError, TypeError):
 
 class DeviceMismatchError(GradarrayError, ValueError):
     """Tensors on different devices were mixed in one operation."""
+
+
+class LostTapeWarning(UserWarning):
+    """A recorded Tensor's data left the graph: its gradient will not flow from here."""
+
+
+class NonFiniteGradientWarning(RuntimeWarning):
+    """A gradient holds nan although the value it is the gradient of is finite."""

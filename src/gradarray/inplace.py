@@ -15,7 +15,7 @@ import numpy as np
 from ._state import STATE
 from .errors import NoRuleError
 from .graph import EPOCH as _EPOCH
-from .graph import Meta, Node, log_write
+from .graph import Meta, Node, log_write, snapshot_overlapping
 from .record import (
     _RAW_CLS,
     TENSOR_TYPES,
@@ -65,9 +65,10 @@ def assign(out: Any, r: Any) -> None:
     """Write the recorded value ``r`` into ``out``'s memory; ``out`` now stands for ``r``."""
     if out.__class__ not in TENSOR_TYPES:
         if r.__class__ in TENSOR_TYPES and r._node is not None and STATE.recording:
-            from ._debug import report_lost
+            from .conversions import WRITE_FIX, warn_lost
 
-            report_lost("a recorded value was written into a plain ndarray (out=)")
+            warn_lost("a recorded value was written into a plain ndarray (out=)", WRITE_FIX)
+        snapshot_overlapping(out)
         np.copyto(out, _raw_of(r), casting="unsafe")
         return
     node = r._node if r.__class__ in TENSOR_TYPES else None
@@ -106,10 +107,24 @@ def _recast_node(node: Node, out: Any) -> Node:
     return node
 
 
-def _before_write(t: Any) -> None:
-    """A Variable about to be overwritten first hands its old value to recorded reads."""
+# id(Tensor) -> EPOCH when _before_write prepared its write: its mark_mutated need not log
+# the write, whose overwritten saved values were copied.
+_SNAPPED: dict = {}
+
+
+def _before_write(t: Any, index: Any = None) -> None:
+    """Called before gradarray writes into ``t`` (at ``t[index]`` when given): recorded calls
+    that saved values about to be overwritten get copies of them (copy-on-write).
+
+    A Variable hands its old value to its recorded reads instead (and its write is logged).
+    """
     if t._is_var:
         t._release_readers()
+        return
+    snapshot_overlapping(t._raw, None, index)
+    if len(_SNAPPED) > 64:   # left by writes that failed
+        _SNAPPED.clear()
+    _SNAPPED[id(t)] = _EPOCH[0]
 
 
 def mark_mutated(t: Any, node: Node | None) -> None:
@@ -118,7 +133,8 @@ def mark_mutated(t: Any, node: Node | None) -> None:
     A Variable keeps its leaf node: writes to it are updates, not recorded operations
     (as TensorFlow's ``assign``).
     """
-    log_write(t._raw)
+    if _SNAPPED.pop(id(t), None) != _EPOCH[0]:
+        log_write(t._raw)    # a write seen only now: saved values it overwrote fail the check
     vc = t._vc
     if vc is not None:
         vc[0] += 1
@@ -148,10 +164,12 @@ def mark_mutated(t: Any, node: Node | None) -> None:
 def _view_update_base(g: Any, ans: Any, base: Any, view: Any, func: Any, rest: tuple,
                       kw: dict | None) -> Any:
     # The base keeps its gradient outside the region the view covers.
-    # Made from g (not from a bare shape) so that they live on g's device.
-    index = np.reshape(np.cumsum(np.ones_like(g, dtype=np.intp)) - 1, g.shape)
+    # Made from g (not from a bare shape) so that they live on g's device; in C order, so
+    # that mask.reshape(-1) is a view of mask (a transposed g would make it a copy, and the
+    # write below would be lost: the base would keep the view's gradient too).
+    index = np.reshape(np.cumsum(np.ones_like(g, dtype=np.intp, order="C")) - 1, g.shape)
     covered = func(index, *rest, **(kw or {}))
-    mask = np.ones_like(g, dtype=bool)
+    mask = np.ones_like(g, dtype=bool, order="C")
     mask.reshape(-1)[np.ravel(covered)] = False
     return g * mask
 
@@ -235,7 +253,7 @@ def setitem(self: Any, idx: Any, value: Any) -> None:
                                          rvalue.__class__ in _RAW_CLS) and \
             np.may_share_memory(rvalue, self._raw):
         rvalue = rvalue.copy()  # the values written must survive the write itself
-    _before_write(self)
+    _before_write(self, ridx)
     try:
         self._raw[ridx] = rvalue
     except Exception as e:

@@ -20,6 +20,9 @@ from .registry import (
 )
 
 TENSOR_TYPES: set = set()   # Tensor and its subclasses (filled by tensor.py)
+# gradarray's wrappers of NumPy functions -> NumPy's function (filled by conversions.py):
+# NumPy hands ``__array_function__`` what ``numpy.<name>`` is at call time (``like=``).
+UNWRAPPED: dict = {}
 VAR_TYPES: set = set()      # those of them that are Variables (``_is_var``)
 _CLS: list = []             # [the class results are wrapped in]
 _RAW_CLS: dict = {}         # raw array type other than ndarray (CuPy's) -> its Tensor class

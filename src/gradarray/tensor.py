@@ -14,13 +14,18 @@ import numpy as np
 
 from . import _compiled
 from . import dispatch as _dispatch
-from ._state import is_recording
+from ._state import STATE, is_recording
+from .conversions import ORIGINALS as _NUMPY_CONVERSIONS
+from .conversions import warn_lost as _warn_lost
 
 __all__ = ["Tensor", "tensor", "asarray"]
 
 
 _ND_SHAPE = np.ndarray.shape
 _ND_DTYPE = np.ndarray.dtype
+_ND_FLOAT = np.ndarray.__float__
+_ND_INT = np.ndarray.__int__
+_ND_COMPLEX = np.ndarray.__complex__
 
 
 def _set_layout(t: Any, name: str, value: Any) -> None:
@@ -41,6 +46,20 @@ def _set_layout(t: Any, name: str, value: Any) -> None:
         else:
             desc.__set__(a, value)
     t._raw = raw
+
+
+def _of_constant(t: Any) -> bool:
+    """True when the memory of ``t`` (made by NumPy's C code) belongs to a Tensor that is
+    not recorded (a view NumPy made of a constant: nothing was lost)."""
+    b = _ND_BASE(t)
+    while b is not None:
+        if b.__class__ in _dispatch.TENSOR_TYPES:
+            return b._node is None
+        b = getattr(b, "base", None)
+    return False
+
+
+_ND_BASE = np.ndarray.base.__get__
 
 
 class Tensor(np.ndarray):
@@ -84,6 +103,14 @@ class Tensor(np.ndarray):
             return raw
         if name == "_node":
             self._node = None
+            if STATE.recording and self.dtype.kind in "fc" and not _of_constant(self):
+                # NumPy's C code made this Tensor without calling gradarray (plain.dot(t),
+                # a method of ndarray itself): whatever it was computed from, unrecorded.
+                _warn_lost("a Tensor made by NumPy's C code without calling gradarray "
+                           "(such as plain.dot(t), an ndarray method of a plain array given "
+                           "a Tensor) is used while recording", "if it was computed from "
+                           "recorded values, their gradient is lost: call the NumPy function "
+                           "instead (np.dot(plain, t))")
             return None
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
@@ -105,9 +132,39 @@ class Tensor(np.ndarray):
         """The data as a plain ``numpy.ndarray`` (a view, no copy; not recorded)."""
         return self._raw
 
+    # Python numbers: a recorded value read as one while recording leaves the tape, so the
+    # gradient through it is lost; that warns (at the user's line: ``float(t)``,
+    # ``math.log(t)``, ``buf[0] = t[0]`` with ``buf`` a plain ndarray, which NumPy reads
+    # through ``float()``).
+    def __float__(self) -> float:
+        if STATE.recording and self._node is not None:
+            _warn_lost("float() of a recorded Tensor (or the Tensor stored into a plain "
+                       "ndarray element)")
+        return _ND_FLOAT(self)
+
+    def __int__(self) -> int:
+        if STATE.recording and self._node is not None:
+            _warn_lost("int() of a recorded Tensor")
+        return _ND_INT(self)
+
+    def __complex__(self) -> complex:
+        if STATE.recording and self._node is not None:
+            _warn_lost("complex() of a recorded Tensor")
+        return _ND_COMPLEX(self)
+
+    def item(self, *args: Any) -> Any:
+        if STATE.recording and self._node is not None:
+            _warn_lost(".item() of a recorded Tensor")
+        return self._raw.item(*args)
+
+    def tolist(self) -> Any:
+        if STATE.recording and self._node is not None:
+            _warn_lost(".tolist() of a recorded Tensor")
+        return self._raw.tolist()
+
     def __reduce_ex__(self, protocol: Any) -> Any:
         # The data survives pickling; the graph does not (it is not data).
-        return _rebuild, (np.array(self._raw), type(self))
+        return _rebuild, (self._raw.copy(order="K"), type(self))
 
     def __array_namespace__(self, *, api_version: str | None = None) -> Any:
         from . import array_api
@@ -212,9 +269,11 @@ class Tensor(np.ndarray):
 
     def astype(self, dtype: Any, order: str = "K", casting: str = "unsafe",
                subok: bool = True, copy: bool = True) -> Tensor:
-        if order != "K" or casting != "unsafe":
-            return np.astype(np.asarray(self).astype(dtype, order, casting), dtype)
-        return np.astype(self, dtype, copy=copy)
+        if casting != "unsafe" and not np.can_cast(self.dtype, dtype, casting):
+            raise TypeError(f"Cannot cast array data from {self.dtype!r} to "
+                            f"{np.dtype(dtype)!r} according to the rule {casting!r}")
+        out = np.astype(self, dtype, copy=copy)
+        return out if order in ("K", "A") else np.copy(out, order=order)
 
     def copy(self, order: str = "C") -> Tensor:
         return np.copy(self, order=order)
@@ -381,8 +440,8 @@ def tensor(data: Any, dtype: Any = None, *, device: Any = None) -> Tensor:
         from .devices import to_device
 
         return to_device(tensor(data, dtype), device)
-    if isinstance(data, Tensor):
-        return np.array(data, dtype=dtype, copy=True)
+    if isinstance(data, Tensor):   # a copy of the data, off the tape (as torch.tensor)
+        return _dispatch.wrap(_NUMPY_CONVERSIONS["array"](data._raw, dtype=dtype, copy=True))
     if not isinstance(data, Tensor) and _on_gpu(data):
         from .devices import device_array
 

@@ -17,9 +17,10 @@ import numpy as np
 from . import _state
 from ._state import STATE
 from ._tree import tree_flatten, tree_unflatten
+from ._warn import restore, rule_warnings_at_user
 from .backward import backward
 from .dispatch import TENSOR_TYPES, wrap
-from .errors import NonDifferentiableError
+from .errors import NonDifferentiableError, NonFiniteGradientWarning
 from .graph import Node, leaf
 from .registry import Rule
 from .tensor import Tensor, asarray
@@ -138,27 +139,59 @@ class UnconnectedGradientWarning(UserWarning):
     """
 
 
-def _warn_unconnected() -> None:
-    import warnings
+def _lost_output(out: Any) -> str | None:
+    """What the function returned, when that cannot carry a recording; else None."""
+    if isinstance(out, (np.ndarray, np.generic)) and out.__class__ not in TENSOR_TYPES:
+        return "a plain NumPy value"
+    if isinstance(out, (int, float, complex)) and not isinstance(out, bool):
+        return f"the Python {type(out).__name__} {out!r}"
+    return None
 
-    from ._debug import user_frame
 
-    fn, line = user_frame()
-    warnings.warn_explicit(
-        "the function returned a plain NumPy value that does not depend on the "
-        "differentiated arguments, so the gradient is zero: the recording was probably lost "
-        "on the way (np.asarray, np.array, a plain ndarray buffer, float(...)); run with "
-        "gradarray.set_debug(True) to see where", UnconnectedGradientWarning, fn, line)
+def _warn_unconnected(what: str = "a plain NumPy value") -> None:
+    from ._warn import warn_user
+
+    warn_user(
+        f"the function returned {what}, which does not depend on the differentiated "
+        "arguments as far as gradarray can see, so the gradient is zero: if it was computed "
+        "from them, the recording was lost on the way (float(t), t.item(), math functions, "
+        "a plain ndarray buffer, compiled code); the LostTapeWarning before this one, if "
+        "any, names the line. Return an array computed with NumPy functions",
+        UnconnectedGradientWarning)
+
+
+def _check_finite(out: Tensor, grads: list) -> None:
+    """Warn when a finite value has a nan gradient (one pass over each gradient).
+
+    An infinite derivative (np.sqrt at 0) already warns while the backward pass divides by
+    zero; a nan that came from a nan value masked out in the forward pass does not, since
+    nan * 0 raises no floating-point flag.
+    """
+    with np.errstate(all="ignore"):
+        if not np.isfinite(out._raw).all():
+            return
+        for g in grads:
+            raw = g._raw if g.__class__ in TENSOR_TYPES else g
+            if isinstance(raw, np.ndarray) and raw.size and np.isnan(np.sum(raw)):
+                from ._warn import warn_user
+
+                warn_user(
+                    "the gradient holds nan although the function's value is finite: a nan "
+                    "or inf computed on the way was masked out afterwards (np.where, an "
+                    "in-place write, a product with 0), and its derivative times 0 is still "
+                    "nan. Keep the unused branch finite (np.where(m, x, 1.0) before np.log, "
+                    "for example)", NonFiniteGradientWarning)
+                return
 
 
 def gradient_of(out: Tensor, nodes: list, sources: list, out_grad: Any = None, *,
-                warn_lost: bool = False,
+                warn_lost: str | None = None,
                 retain: bool = False) -> list:
     """Gradients of ``out`` for each source node (zeros where unconnected), as Tensors."""
     create_graph = STATE.recording
     if out._node is None:
         if warn_lost:
-            _warn_unconnected()
+            _warn_unconnected(warn_lost)
         grads: list = [None] * len(nodes)
     else:
         if out_grad is None:
@@ -167,8 +200,12 @@ def gradient_of(out: Tensor, nodes: list, sources: list, out_grad: Any = None, *
             g = out_grad if create_graph else _raw(out_grad)
             if not create_graph and isinstance(out_grad, Tensor):
                 g = out_grad._raw
-        grads = backward([out._node], [g], nodes, create_graph=create_graph,
-                         retain=retain or create_graph, wrap=wrap)
+        token = rule_warnings_at_user()   # NumPy warnings in rules name the user's line
+        try:
+            grads = backward([out._node], [g], nodes, create_graph=create_graph,
+                             retain=retain or create_graph, wrap=wrap)
+        finally:
+            restore(token)
     result = []
     for g, s in zip(grads, sources):
         if g is None:
@@ -195,6 +232,11 @@ def _regroup(grads: list, treedefs: list, argnums: Any) -> Any:
 
 
 def _check_argnums(argnums: Any, nargs: int, fname: str) -> tuple[int, ...]:
+    if nargs == 0:
+        raise TypeError(
+            f"{fname} was called with no positional arguments, so there is nothing to "
+            f"differentiate (argnums={argnums!r} counts positional arguments only): pass the "
+            "differentiated arguments positionally, f(x) rather than f(x=x)")
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     for a in nums:
         if not isinstance(a, int) or not -nargs <= a < nargs:
@@ -206,6 +248,17 @@ def _check_argnums(argnums: Any, nargs: int, fname: str) -> tuple[int, ...]:
 
 def _name(fun: Callable) -> str:
     return getattr(fun, "__name__", repr(fun))
+
+
+def check_callable(fun: Any, transform: str, usage: str = "(f)(x)") -> None:
+    """TypeError unless ``fun`` is callable: ``grad(f(x))`` passed a value, not the function."""
+    if not callable(fun):
+        r = repr(fun)
+        raise TypeError(
+            f"{transform} takes the function to differentiate, not its value: got a "
+            f"{type(fun).__name__} ({r if len(r) <= 40 else r[:37] + '...'}); pass the "
+            f"function itself: {transform}{usage}, not {transform}"
+            f"{usage.replace('(f)(x)', '(f(x))').replace('(f,', '(f(x),')}")
 
 
 def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
@@ -221,6 +274,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
     >>> ga.value_and_grad(lambda x: np.sum(x ** 2))(ga.tensor([1.0, 2.0]))
     (Tensor(5.), Tensor([2., 4.]))
     """
+    check_callable(fun, "value_and_grad")
 
     @functools.wraps(fun)
     def value_and_grad_f(*args: Any, **kwargs: Any) -> Any:
@@ -234,8 +288,8 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
             out, aux = out
         # A result that is not a Tensor was computed outside gradarray: if it does not depend
         # on the arguments, the recording was lost on the way (a constant function returns
-        # an untracked Tensor or a number, and hessians of linear maps are legitimately 0).
-        lost = isinstance(out, (np.ndarray, np.generic)) and out.__class__ not in TENSOR_TYPES
+        # an untracked Tensor, and hessians of linear maps are legitimately 0).
+        lost = _lost_output(out)
         out = _as_output(out, _name(fun))
         if out.shape != ():
             if out.size == 1:
@@ -246,6 +300,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
                     f"{out.shape}; use gradarray.jacobian for the full Jacobian, or "
                     "gradarray.vjp for a vector-Jacobian product")
         grads = gradient_of(out, nodes, sources, warn_lost=lost)
+        _check_finite(out, grads)
         value = stop_gradient(out) if not STATE.recording else out
         g = _regroup(grads, treedefs, argnums)
         return ((value, aux) if has_aux else value), g
@@ -272,6 +327,7 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
     >>> ga.grad(lambda x: np.sum(np.sin(x)))(ga.tensor([0.0, np.pi]))
     Tensor([ 1., -1.])
     """
+    check_callable(fun, "grad")
     vg = value_and_grad(fun, argnums, has_aux)
 
     @functools.wraps(fun)
@@ -294,6 +350,7 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     >>> f_vjp(ga.tensor([1.0, 1.0]))
     (Tensor([1.        , 0.54030231]),)
     """
+    check_callable(fun, "vjp", "(f, x)")
     nums = tuple(range(len(primals)))
     out, nodes, treedefs, sources = trace_call(fun, primals, nums)
     aux = None
@@ -315,8 +372,12 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple:
             if o._node is not None:
                 roots.append(o._node)
                 gs.append(asarray(c) if create_graph else _raw(c))
-        grads = backward(roots, gs, nodes, create_graph=create_graph, retain=True, wrap=wrap) \
-            if roots else [None] * len(nodes)
+        token = rule_warnings_at_user()
+        try:
+            grads = backward(roots, gs, nodes, create_graph=create_graph, retain=True,
+                             wrap=wrap) if roots else [None] * len(nodes)
+        finally:
+            restore(token)
         res = [wrap(np.zeros_like(s._raw)) if g is None else
                (g if g.__class__ in TENSOR_TYPES else wrap(g))
                for g, s in zip(grads, sources)]
@@ -339,6 +400,7 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple
     >>> ga.jvp(np.sin, (ga.tensor([0.0]),), (ga.tensor([2.0]),))
     (Tensor([0.]), Tensor([2.]))
     """
+    check_callable(fun, "jvp", "(f, primals, tangents)")
     primals = tuple(primals)
     tangents = tuple(tangents)
     if len(primals) != len(tangents):
@@ -350,8 +412,19 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple
         us = [make_source(wrap(np.zeros_like(_raw(o))), "cotangent") for o in outs]
         gs = vjp_fn(tree_unflatten(out_def, us))
         total = None
-        for t, g in zip(tree_flatten(tangents)[0], tree_flatten(gs)[0]):
+        flat_t: list = []
+        for p, t in zip(primals, tangents):
+            # Paired as trace_call made the sources: a (nested) list of numbers is one array.
+            flat_t += [t] if _is_number_list(p) else tree_flatten(t)[0]
+        flat_g = tree_flatten(gs)[0]
+        if len(flat_t) != len(flat_g):
+            raise ValueError(f"jvp got {len(flat_t)} tangent arrays for {len(flat_g)} primal "
+                             "arrays: give tangents the structure of primals")
+        for t, g in zip(flat_t, flat_g):
             t = asarray(t)
+            if t.shape != g.shape:
+                raise ValueError(f"jvp: a tangent of shape {t.shape} for a primal of shape "
+                                 f"{g.shape}")
             term = np.sum(np.real(np.conj(t) * g)) if np.iscomplexobj(g) or \
                 np.iscomplexobj(t) else np.sum(t * g)
             total = term if total is None else total + term
@@ -368,11 +441,12 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 
     The result has shape ``out.shape + arg.shape`` (a tuple of those for tuple argnums).
     """
+    check_callable(fun, "jacrev")
 
     @functools.wraps(fun)
-    def jac_f(*args: Any) -> Any:
+    def jac_f(*args: Any, **kwargs: Any) -> Any:
         nums = _check_argnums(argnums, len(args), _name(fun))
-        out, nodes, treedefs, sources = trace_call(fun, args, nums)
+        out, nodes, treedefs, sources = trace_call(fun, args, nums, kwargs)
         out = _as_output(out, _name(fun))
         rows: list = [[] for _ in sources]
         flat = np.reshape(np.zeros_like(out._raw), -1)
@@ -394,9 +468,10 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 
 def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """The Jacobian by forward mode: one jvp per input element (for wide-output functions)."""
+    check_callable(fun, "jacfwd")
 
     @functools.wraps(fun)
-    def jac_f(*args: Any) -> Any:
+    def jac_f(*args: Any, **kwargs: Any) -> Any:
         nums = _check_argnums(argnums, len(args), _name(fun))
         results = []
         for i in nums:
@@ -405,7 +480,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
             def f_i(xi: Any, i: int = i) -> Any:
                 a = list(args)
                 a[i] = xi
-                return fun(*a)
+                return fun(*a, **kwargs)
 
             cols = []
             flat = np.reshape(np.zeros_like(x._raw), -1)
@@ -428,6 +503,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 
 def jacobian(fun: Callable, argnums: int | Sequence[int] = 0, mode: str = "rev") -> Callable:
     """The Jacobian of ``fun``: ``mode="rev"`` (default, :func:`jacrev`) or ``"fwd"``."""
+    check_callable(fun, "jacobian")
     if mode not in ("rev", "fwd"):
         raise ValueError(f"mode must be 'rev' or 'fwd', got {mode!r}")
     return jacrev(fun, argnums) if mode == "rev" else jacfwd(fun, argnums)
@@ -443,6 +519,7 @@ def hessian(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     Tensor([[ 6.,  0.],
             [ 0., 12.]])
     """
+    check_callable(fun, "hessian")
     return jacrev(grad(fun, argnums), argnums)
 
 

@@ -24,7 +24,10 @@ from typing import Any
 import numpy as np
 
 from . import devices as _devices
+from ._debug import LostTapeWarning
 from ._state import STATE
+from ._warn import warn_user
+from .conversions import ORIGINALS as _NUMPY
 from .errors import DeviceMismatchError
 from .graph import leaf, log_write
 from .record import TENSOR_TYPES, _device_name
@@ -251,6 +254,22 @@ class Variable(Tensor, metaclass=abc.ABCMeta):
         return self if read_value else None
 
     # ------------------------------------------------------------------ Python interplay
+    def __float__(self) -> float:
+        # NumPy's C code reads a 0-d parameter of np.random (rng.normal(loc=mu)) this way,
+        # bypassing dispatch: the one trace of such a use, so say so where it happens (as
+        # Tensor.__float__ does for every recorded Tensor, with the advice for Variables).
+        # No super(): device Variable classes share this function (devices/_classes.py).
+        if STATE.recording and self._node is not None:
+            warn_user(
+                f"the variable {self.name} was converted to a Python number while a gradient "
+                "was being recorded, so no gradient flows through this use of it. NumPy's "
+                "C code does this to a Variable given as a parameter of np.random "
+                "(rng.normal(loc=mu), np.random.normal(mu, 1.0)): write "
+                "mu + rng.normal(0.0, 1.0, size) instead (and sigma * rng.normal(0.0, 1.0, "
+                "size) for a scale). If a constant is meant, write float(v.numpy()).",
+                LostTapeWarning)
+        return float(self._value)
+
     def __repr__(self) -> str:
         dev = _device_name(self._value)
         where = "" if dev == "cpu" else f", device='{dev}'"
@@ -279,12 +298,15 @@ _HOST_TYPES = frozenset((_ndarray, float, int, complex, bool, list, tuple, np.fl
                          np.float32, np.int64, np.complex128))
 
 
+_numpy_array = _NUMPY["array"]   # NumPy's own: a Variable's value is never a Tensor
+
+
 def _initial_raw(data: Any, dtype: Any, device: Any) -> Any:
     """A new raw array holding ``data`` on ``device`` (default: ``data``'s own device)."""
     if data.__class__ in TENSOR_TYPES:
         data = data._raw
     if device is None and data.__class__ in _HOST_TYPES:   # the usual case, kept short
-        return np.array(data, dtype=dtype, copy=True)
+        return _numpy_array(data, dtype=dtype, copy=True)
     if device is None:
         on = _device_name(data)   # None for Python data
         if on is None and data.__class__.__module__.startswith("cupy"):
@@ -295,6 +317,6 @@ def _initial_raw(data: Any, dtype: Any, device: Any) -> Any:
             data = _devices.to_device(data, "cpu")._raw   # asked for: an explicit copy
         device = None
     if device is None:
-        return np.array(data, dtype=dtype, copy=True)
+        return _numpy_array(data, dtype=dtype, copy=True)
     raw = asarray(data, device=device)._raw   # host data is copied to the device
     return raw.astype(raw.dtype if dtype is None else dtype, copy=True)

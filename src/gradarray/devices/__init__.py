@@ -105,7 +105,7 @@ def to_device(x: Any, device: Any, /, *, stream: Any = None) -> Any:
                                           (index is None or src == f"{kind}:{index}")):
         if x.__class__ in _dispatch.TENSOR_TYPES:
             return x
-        return _dispatch.wrap(np.array(src_raw) if src == "cpu" else src_raw)
+        return _dispatch.wrap(src_raw.copy(order="K") if src == "cpu" else src_raw)
     if src == "cpu":
         raw = _backend(kind).from_host(np.asarray(src_raw), index, stream)
     elif kind == "cpu":

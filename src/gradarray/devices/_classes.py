@@ -92,6 +92,7 @@ _LIKE_FUNCTIONS = frozenset((
 
 
 def _array_function(self: Any, func: Any, types: tuple, args: tuple, kwargs: dict) -> Any:
+    func = _dispatch.UNWRAPPED.get(func, func)   # (numpy.zeros may be gradarray's wrapper)
     if func in _LIKE_FUNCTIONS:
         kwargs = dict(kwargs, like=self._raw)
     return _dispatch.array_function(self, func, types, args, kwargs)

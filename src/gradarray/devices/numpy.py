@@ -21,7 +21,7 @@ def from_host(raw: np.ndarray, index: int | None, stream: Any = None) -> np.ndar
     """A copy of ``raw`` (the CPU has one device: ``index`` must be None)."""
     if index is not None:
         raise ValueError("the CPU device has no index ('cpu', not 'cpu:N')")
-    return np.array(raw)
+    return raw.copy(order="K")
 
 
 def to_host(raw: np.ndarray, stream: Any = None) -> np.ndarray:

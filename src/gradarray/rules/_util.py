@@ -56,3 +56,13 @@ def conj(x: Any) -> Any:
 def like(x: Any) -> Any:
     """An array to pass as ``like=``: ``x`` itself, or a NumPy scalar made a 0-d array."""
     return x if hasattr(x, "__array_function__") else np.asarray(x)
+
+
+def constant(x: Any) -> Any:
+    """The data of ``x`` as a plain ndarray: a value the derivative treats as a constant.
+
+    (``np.asarray`` keeps a recorded Tensor recorded, so it is not the way to drop it.)
+    """
+    if isinstance(x, np.ndarray):
+        return np.ndarray.view(x, np.ndarray)
+    return np.asarray(x)

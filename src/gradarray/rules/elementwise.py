@@ -8,7 +8,7 @@ import numpy as np
 from numpy.lib import _function_base_impl as _fb
 
 from ..registry import composite, defvjp, elementwise
-from ._util import conj
+from ._util import conj, constant
 
 _NoValue = np._NoValue
 
@@ -113,7 +113,7 @@ def i0(x):
 def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     if x.dtype.kind not in "fc":
         return np.copy(x) if copy else x
-    fixed = np.nan_to_num(np.asarray(x), copy=True, nan=nan, posinf=posinf, neginf=neginf)
+    fixed = np.nan_to_num(constant(x), copy=True, nan=nan, posinf=posinf, neginf=neginf)
     if x.dtype.kind == "c":
         re, im = np.real(x), np.imag(x)
         out = (np.where(np.isfinite(re), re, fixed.real)

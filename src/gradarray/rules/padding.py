@@ -13,6 +13,7 @@ import numpy as np
 
 from ..errors import UnsupportedArgument
 from ..registry import composite
+from ._util import constant
 
 _KWARGS = {
     "constant": {"constant_values"}, "edge": set(), "linear_ramp": {"end_values"},
@@ -142,7 +143,7 @@ def pad(array, pad_width, mode="constant", **kwargs):
     if extra:
         raise ValueError(f"unsupported keyword arguments for mode '{mode}': {extra}")
     if array.dtype.kind not in "fc" or array.size == 0:
-        res = np.pad(np.asarray(array), pad_width, mode, **kwargs)
+        res = np.pad(constant(array), pad_width, mode, **kwargs)
         out = np.empty_like(array, shape=res.shape)
         out[...] = res
         return out

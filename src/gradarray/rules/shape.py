@@ -27,9 +27,64 @@ def _gather_vjp(g, src, shape):
 
 
 # ----- Reshaping -----
-defvjp(np.reshape, lambda g, ans, a, shape=None, order="C", *, copy=None:
-       np.reshape(g, a.shape, order=order), view=True)
-defvjp(np.ravel, lambda g, ans, a, order="C": np.reshape(g, a.shape, order=order), view=True)
+def reshape_vjp(g, ans, a, shape=None, order="C", *, copy=None):
+    if order in ("A", "a"):  # Fortran order for a Fortran-contiguous ``a`` only
+        fortran = a.ndim > 1 and _read_order(a.shape, a.strides, a.dtype.itemsize, "A")[0]
+        order = "F" if fortran else "C"
+    return np.reshape(g, a.shape, order=order)
+
+
+defvjp(np.reshape, reshape_vjp, view=True)
+
+
+def _contiguous(shape, strides, itemsize, fortran=False):
+    """Whether this layout is C- (or Fortran-) contiguous, as NumPy's flags decide."""
+    if 0 in shape:
+        return True
+    step = itemsize
+    for n, s in (zip(shape, strides) if fortran else zip(shape[::-1], strides[::-1])):
+        if n != 1:
+            if s != step:
+                return False
+            step *= n
+    return True
+
+
+def _read_order(shape, strides, itemsize, order):
+    """The axes in the order ``ravel(a, order)`` reads them (outermost first)."""
+    order = order.upper()
+    c_order = tuple(range(len(shape)))
+    if order == "F":
+        return c_order[::-1]
+    if order not in ("A", "K") or _contiguous(shape, strides, itemsize):
+        return c_order
+    if order == "A" or _contiguous(shape, strides, itemsize, fortran=True):
+        # "A": Fortran order for Fortran-contiguous arrays only.
+        return c_order[::-1] if _contiguous(shape, strides, itemsize, fortran=True) else c_order
+    # "K", neither C nor F contiguous: NumPy's iterator sorts the axes by |stride| (an
+    # insertion sort from the innermost axis), leaving zero strides (broadcast or length-1
+    # axes) where they are.
+    axes = list(range(len(shape)))[::-1]
+    size = [0 if n == 1 else abs(s) for n, s in zip(shape, strides)]
+    for i in range(1, len(axes)):
+        ax, pos = axes[i], i
+        for k in range(i - 1, -1, -1):
+            if size[ax] and size[axes[k]]:
+                if size[axes[k]] <= size[ax]:
+                    break
+                pos = k
+        axes.insert(pos, axes.pop(i))
+    return tuple(axes[::-1])
+
+
+def ravel_vjp(g, ans, a, order="C"):
+    if order in ("C", "c", None):
+        return np.reshape(g, a.shape)
+    axes = _read_order(a.shape, a.strides, a.dtype.itemsize, order)
+    return np.transpose(np.reshape(g, [a.shape[i] for i in axes]), np.argsort(axes))
+
+
+defvjp(np.ravel, ravel_vjp, view=True)
 defvjp(np.squeeze, lambda g, ans, a, axis=None: np.reshape(g, a.shape), view=True)
 defvjp(np.expand_dims, lambda g, ans, a, axis: np.reshape(g, a.shape), view=True)
 
@@ -113,9 +168,7 @@ defvjp(np.astype, lambda g, ans, x, dtype, /, *, copy=True, device=None: g)
 
 @composite(np.copyto)
 def copyto(dst, src, casting="same_kind", where=True):
-    if type(dst) is np.ndarray:  # a plain target: NumPy's own copy (nothing is recorded)
-        np.copyto(dst, np.asarray(src), casting=casting, where=np.asarray(where))
-        return
+    # (A plain ndarray target cannot hold the record: dispatch warns, the data is copied.)
     sdt = getattr(src, "dtype", None)
     if sdt is not None and not np.can_cast(sdt, dst.dtype, casting):
         raise TypeError(f"Cannot cast array data from {sdt!r} to {dst.dtype!r} according to "
@@ -362,3 +415,12 @@ nondiff(np.shape, np.ndim, np.size, np.result_type, np.can_cast, np.min_scalar_t
         np.triu_indices_from, np.diag_indices_from, np.nanargmax, np.nanargmin,
         np.array_str, np.array_repr, np.save, np.savetxt, np.ndim, np.isneginf,
         np.isposinf, np.unravel_index, np.ravel_multi_index)
+
+
+@composite(np.lib.stride_tricks.sliding_window_view)
+def sliding_window_view(x, window_shape, axis=None, *, subok=False, writeable=False):
+    # The windows gather x's elements at positions NumPy's own function finds on an index
+    # array (recorded: each element's gradient sums over the windows that hold it).
+    positions = np.lib.stride_tricks.sliding_window_view(
+        np.reshape(np.arange(np.size(x)), np.shape(x)), window_shape, axis)
+    return np.reshape(x, -1)[positions]
