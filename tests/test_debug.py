@@ -207,3 +207,51 @@ def test_not_seen_slice_copy_into_an_outside_buffer_documented(debug):
 
     w, _ = _lost(f)
     assert w == []
+
+
+# ----------------------------------------------------------------------------- invisible writes
+
+def _overwritten_through(alias):
+    def f(x):
+        y = x * 2.0
+        z = y * y                      # saves y
+        alias(y)[0] = 5.0              # a write gradarray does not see
+        return np.sum(z)
+    return f
+
+
+@pytest.mark.parametrize("alias", [lambda y: y.numpy(), lambda y: y.view(np.ndarray),
+                                   lambda y: np.frombuffer(memoryview(y), dtype=y.dtype)],
+                         ids=["numpy", "view", "buffer"])
+def test_debug_mode_catches_a_write_gradarray_cannot_see(debug, alias):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ga.LostTapeWarning)
+        with pytest.raises(ga.MutatedSavedTensorError, match="cannot see"):
+            ga.grad(_overwritten_through(alias))(np.array([1.0, 2.0]))
+
+
+def test_without_debug_mode_an_invisible_write_is_not_seen():
+    # Documented (docs/limitations.md): the gradient uses the new value, with no error.
+    g = ga.grad(_overwritten_through(lambda y: y.numpy()))(np.array([1.0, 2.0]))
+    np.testing.assert_allclose(g, [20.0, 16.0])
+
+
+def test_debug_mode_leaves_seen_writes_and_gradients_alone(debug):
+    def f(x):
+        y = x * 1.0
+        y[1:] = y[:-1] * x[1:]         # overwrites a saved value: copied first, not an error
+        return np.sum(np.tanh(y) * y)
+    x = np.array([0.3, -0.8, 1.1])
+    ga.testing.check_grads(f, x, order=2, modes=("rev",))
+
+
+def test_set_debug_restores_the_compiled_path():
+    from gradarray import _compiled, graph
+
+    was = _compiled.enabled()
+    ga.set_debug(True)
+    try:
+        assert not _compiled.enabled()
+    finally:
+        ga.set_debug(False)
+    assert _compiled.enabled() == was and "__init__" not in graph.Node.__dict__

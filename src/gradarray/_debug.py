@@ -88,7 +88,41 @@ def _tensor_class() -> type:
     return Tensor
 
 
+def _fingerprinting_init(self: Any, *args: Any, **kwargs: Any) -> None:
+    init = _NODE_INIT[0]
+    if init is not None:   # (the compiled NodeBase sets its fields in __new__)
+        init(self, *args, **kwargs)
+    if STATE.debug and STATE.recording and self.rule is not None:
+        from . import backward, graph
+
+        graph.FINGERPRINTS[self] = backward.fingerprint(self)
+
+
+_NODE_INIT: list = []
+
+
+def _install_fingerprints() -> None:
+    # Every node is made through Node(...) in Python: the compiled ufunc path, which makes
+    # nodes in C, is turned off while debug mode is on.
+    from . import _compiled, graph
+
+    if "__init__" in graph.Node.__dict__:
+        return
+    _NODE_INIT[:] = [graph.Node.__mro__[1].__dict__.get("__init__")]
+    graph.Node.__init__ = _fingerprinting_init
+    _compiled.set_enabled(False)
+
+
+def _uninstall_fingerprints() -> None:
+    from . import _compiled, graph
+
+    if graph.Node.__dict__.get("__init__") is _fingerprinting_init:
+        del graph.Node.__init__
+        _compiled.set_enabled(True)
+
+
 def _install() -> None:
+    _install_fingerprints()
     if _ORIGINALS:
         return
     cls = _tensor_class()
@@ -98,6 +132,7 @@ def _install() -> None:
 
 
 def _uninstall() -> None:
+    _uninstall_fingerprints()
     if not _ORIGINALS:
         return
     cls = _tensor_class()

@@ -172,6 +172,30 @@ def _check(node: Node) -> None:
                 "of place (y = y + 1), or compute the gradient before mutating it")
 
 
+def fingerprint(node: Node) -> tuple:
+    """Checksums of the values ``node`` saved (debug mode: O(size) per recorded call)."""
+    import hashlib
+
+    out = []
+    for i, a in _saved_arrays(node):
+        if isinstance(a, np.ndarray):
+            out.append((i, hashlib.blake2b(a.tobytes(), digest_size=16).digest()))
+    return tuple(out)
+
+
+def _check_fingerprint(node: Node, before: tuple) -> None:
+    if node.args is None and node.ans is None:
+        return
+    for (i, old), (_, new) in zip(before, fingerprint(node)):
+        if old != new:
+            what = "output" if i < 0 else f"argument {i}"
+            raise MutatedSavedTensorError(
+                f"a value needed to differentiate '{node.name}' (its {what}) was overwritten "
+                "by a write gradarray cannot see (through t.numpy(), t.view(np.ndarray), the "
+                "buffer protocol or compiled code) after it was recorded (seen by debug "
+                "mode); write through the Tensor itself (t[...] = v), which is recorded")
+
+
 def _replace_in(seq: Any, path: tuple, fn: Callable) -> Any:
     """A copy of nested lists ``seq`` with the element at ``path`` replaced by ``fn(elem)``."""
     seq = list(seq)
@@ -247,6 +271,7 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
 
     ndarray = np.ndarray
     epoch_now = EPOCH[0]
+    fingerprints = _graph.FINGERPRINTS   # (empty unless debug mode recorded something)
     allrel = relevant is None
     plain = not create_graph
 
@@ -263,6 +288,8 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
             return
         if node.epoch < epoch_now:
             _check(node)
+        if fingerprints and node in fingerprints:
+            _check_fingerprint(node, fingerprints.pop(node))
         if create_graph:
             args, ans = _rebuild(node, wrap)
         else:
@@ -322,7 +349,7 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
             node.args = node.ans = None
             node.epoch = FREED
 
-    if plain and _LOOP is not None:
+    if plain and _LOOP is not None and not fingerprints:
         # The loop compiled (_speedups.backward_loop): nodes with single-output rules in C.
         _LOOP(order, grads, owned, relevant, retain, epoch_now, general, _fit_partial)
         return [grads.get(s) for s in sources]

@@ -51,6 +51,9 @@ def _load_speedups() -> Any:
 
 
 SPEEDUPS: Any = _load_speedups()
+# Debug mode: node -> checksums of the values it saved, taken when it was recorded, so that
+# the backward pass catches writes gradarray cannot see (raw aliases, compiled code).
+FINGERPRINTS: Any = weakref.WeakKeyDictionary()
 
 
 _wref = weakref.ref
