@@ -272,6 +272,7 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
     ndarray = np.ndarray
     epoch_now = EPOCH[0]
     fingerprints = _graph.FINGERPRINTS   # (empty unless debug mode recorded something)
+    checked = len(fingerprints) > 0
     allrel = relevant is None
     plain = not create_graph
 
@@ -288,7 +289,7 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
             return
         if node.epoch < epoch_now:
             _check(node)
-        if fingerprints and node in fingerprints:
+        if checked and node in fingerprints:
             _check_fingerprint(node, fingerprints.pop(node))
         if create_graph:
             args, ans = _rebuild(node, wrap)
@@ -349,7 +350,7 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
             node.args = node.ans = None
             node.epoch = FREED
 
-    if plain and _LOOP is not None and not fingerprints:
+    if plain and _LOOP is not None and not checked:
         # The loop compiled (_speedups.backward_loop): nodes with single-output rules in C.
         _LOOP(order, grads, owned, relevant, retain, epoch_now, general, _fit_partial)
         return [grads.get(s) for s in sources]
