@@ -8,6 +8,7 @@ tapes), and debug mode.  Module-level dicts elsewhere are written only at import
 from __future__ import annotations
 
 import os
+import sys
 import threading
 
 
@@ -27,13 +28,17 @@ class _State(threading.local):
 
 
 STATE = _State()
-# Called when a trace starts, or None: set by ``conversions`` (its first call installs the
-# converting wrappers, later ones look at modules imported since).
+# Called when a trace starts and len(sys.modules) differs from MODULES_SEEN[0], or None:
+# set by ``conversions`` (its first call installs the converting wrappers, later ones look at
+# the modules imported since).  The length check is here so that a trace start with nothing
+# new to look at costs no call.
 ON_PUSH = None
+MODULES_SEEN = [-1]
+_MODULES = sys.modules
 
 
 def push_trace(trace) -> None:
-    if ON_PUSH is not None:
+    if ON_PUSH is not None and len(_MODULES) != MODULES_SEEN[0]:
         ON_PUSH()
     STATE.traces.append(trace)
     STATE.refresh()

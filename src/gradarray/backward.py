@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import graph as _graph
+from ._state import STATE
 from .errors import GraphFreedError, MutatedSavedTensorError
 from .graph import EPOCH, FREED, SELECT, SPEEDUPS, Node, written_since
 
@@ -271,8 +272,8 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
 
     ndarray = np.ndarray
     epoch_now = EPOCH[0]
-    fingerprints = _graph.FINGERPRINTS   # (empty unless debug mode recorded something)
-    checked = len(fingerprints) > 0
+    fingerprints = _graph.FINGERPRINTS   # (filled by debug mode, checked while it is on)
+    checked = STATE.debug and len(fingerprints) > 0
     allrel = relevant is None
     plain = not create_graph
 

@@ -66,7 +66,6 @@ _BY_ID = {id(f): name for name, f in ORIGINALS.items()}
 _WRAPPERS: dict[str, Callable] = {}
 _LOCK = threading.Lock()
 _SCANNED: set = set()          # names of the modules already looked at
-_SEEN = [0]                    # len(sys.modules) at the last look
 
 
 _NUMBER_FIX = ("keep the value an array and use NumPy functions on it (np.log(t), not "
@@ -382,7 +381,7 @@ def _ours(name: str) -> bool:
 def _look_at_new_modules() -> None:
     """Replace NumPy's originals in modules imported since the last look."""
     modules = sys.modules
-    if len(modules) == _SEEN[0]:
+    if len(modules) == _state.MODULES_SEEN[0]:
         return
     with _LOCK:
         new = []
@@ -398,7 +397,7 @@ def _look_at_new_modules() -> None:
                 _add_guards(name, module)
         for module in new:   # after the guards: a module may hold another's function
             _replace_in(module)
-        _SEEN[0] = len(modules)
+        _state.MODULES_SEEN[0] = len(modules)
 
 
 def install() -> None:
