@@ -12,21 +12,17 @@ costs nothing then.  See ``docs/lost-tape.md`` for what it can and cannot see.
 from __future__ import annotations
 
 import functools
-import os
-import sys
-import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ._state import STATE
+from ._warn import warn_user
 from .errors import LostTapeWarning
 
-__all__ = ["LostTapeWarning", "report_lost", "user_frame", "set_debug", "is_debug"]
+__all__ = ["LostTapeWarning", "report_lost", "set_debug", "is_debug"]
 
-_PKG = os.path.dirname(os.path.abspath(__file__))
-_NUMPY = os.path.dirname(os.path.abspath(np.__file__))
 
 # Tensor methods that hand out the raw data on request: wrapped only while debug mode is on
 # (a Python number from a recorded Tensor warns always: see tensor.py).
@@ -35,27 +31,11 @@ _ORIGINALS: dict = {}   # written only by set_debug: name -> the function it rep
 
 
 
-
-def user_frame() -> tuple[str, int]:
-    """(file, line) of the first caller outside gradarray and NumPy."""
-    f = sys._getframe(1)
-    while f is not None:
-        fn = os.path.abspath(f.f_code.co_filename)
-        if not (fn.startswith(_PKG) or fn.startswith(_NUMPY)):
-            return fn, f.f_lineno
-        f = f.f_back
-    return "<unknown>", 0
-
-
 def report_lost(what: str) -> None:
     """Warn (debug mode only) that ``what`` dropped the tape, naming the user's line."""
-    if not STATE.debug:
-        return
-    fn, line = user_frame()
-    warnings.warn_explicit(
-        f"{what}: the result is not recorded, so no gradient flows through it "
-        f"(at {fn}:{line}). Keep the value a gradarray Tensor (use numpy functions on it, "
-        "or gradarray.asarray) instead.", LostTapeWarning, fn, line)
+    if STATE.debug:
+        warn_user(f"{what}: the result is not recorded, so no gradient flows through it; keep "
+                  "the value a gradarray Tensor (use NumPy functions on it)", LostTapeWarning)
 
 
 def _tensor_wrapper(name: str, fn: Callable) -> Callable:
@@ -99,6 +79,7 @@ def _fingerprinting_init(self: Any, *args: Any, **kwargs: Any) -> None:
 
 
 _NODE_INIT: list = []
+_COMPILED_WAS: list = []   # whether the compiled ufunc path was on before debug mode
 
 
 def _install_fingerprints() -> None:
@@ -110,6 +91,7 @@ def _install_fingerprints() -> None:
         return
     _NODE_INIT[:] = [graph.Node.__mro__[1].__dict__.get("__init__")]
     graph.Node.__init__ = _fingerprinting_init
+    _COMPILED_WAS[:] = [_compiled.enabled()]
     _compiled.set_enabled(False)
 
 
@@ -118,7 +100,7 @@ def _uninstall_fingerprints() -> None:
 
     if graph.Node.__dict__.get("__init__") is _fingerprinting_init:
         del graph.Node.__init__
-        _compiled.set_enabled(True)
+        _compiled.set_enabled(_COMPILED_WAS[0] if _COMPILED_WAS else True)
 
 
 def _install() -> None:

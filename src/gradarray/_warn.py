@@ -76,9 +76,9 @@ def _ours() -> Any:
 def rule_warnings_at_user() -> Any:
     """Enter NumPy's error state for a backward pass: its "warn" modes name the user's line.
 
-    Returns a token for :func:`restore` (None when nothing was changed); use as
-    ``token = rule_warnings_at_user()`` / ``try: backward(...)`` / ``finally: restore(token)``
-    (a function pair, not a context manager: this runs once per gradient call).
+    Returns a token for :func:`restore` (None when nothing was changed); ``backward.backward``
+    brackets each pass with the pair (not a context manager: this runs once per gradient
+    call).
     """
     global _CACHE
     if _CV is None:   # pragma: no cover

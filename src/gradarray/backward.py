@@ -13,6 +13,7 @@ import numpy as np
 
 from . import graph as _graph
 from ._state import STATE
+from ._warn import restore, rule_warnings_at_user
 from .errors import GraphFreedError, MutatedSavedTensorError
 from .graph import EPOCH, FREED, SELECT, SPEEDUPS, Node, written_since
 
@@ -257,7 +258,17 @@ def backward(roots: list, root_grads: list, sources: list, *, create_graph: bool
     With ``create_graph`` the rules run on Tensors built by ``wrap(raw, node)`` while
     recording is on, so the returned gradients are themselves differentiable.  Without
     ``retain`` each node's saved values are released as soon as the pass is past it.
+    NumPy's floating-point warnings inside the rules name the user's line (``_warn``).
     """
+    token = rule_warnings_at_user()
+    try:
+        return _propagate(roots, root_grads, sources, create_graph, retain, wrap)
+    finally:
+        restore(token)
+
+
+def _propagate(roots: list, root_grads: list, sources: list, create_graph: bool,
+               retain: bool, wrap: Callable | None) -> list:
     if SPEEDUPS is None:
         _graph.trim_new()
     stop = set(sources)

@@ -18,7 +18,7 @@ import numpy as np
 
 from ._state import STATE
 from ._tree import tree_flatten, tree_unflatten
-from ._warn import restore, rule_warnings_at_user, warn_user
+from ._warn import warn_user
 from .backward import backward
 from .devices import raw_array
 from .record import TENSOR_TYPES, _device_name, wrap
@@ -125,12 +125,8 @@ def gradients_of(outs: list, dy: Any, nodes: list, retain: bool = False) -> list
     live = [n for n in nodes if n is not None]
     if not roots or not live:
         return [None] * len(nodes)
-    token = rule_warnings_at_user()
-    try:
-        grads = backward(roots, gs, live, create_graph=create_graph,
-                         retain=retain or create_graph, wrap=wrap)
-    finally:
-        restore(token)
+    grads = backward(roots, gs, live, create_graph=create_graph,
+                     retain=retain or create_graph, wrap=wrap)
     if len(live) != len(nodes):
         it = iter(grads)
         grads = [None if n is None else next(it) for n in nodes]

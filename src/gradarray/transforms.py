@@ -17,7 +17,6 @@ import numpy as np
 from . import _state
 from ._state import STATE
 from ._tree import tree_flatten, tree_unflatten
-from ._warn import restore, rule_warnings_at_user
 from .backward import backward
 from .dispatch import TENSOR_TYPES, wrap
 from .errors import NonDifferentiableError, NonFiniteGradientWarning
@@ -200,12 +199,8 @@ def gradient_of(out: Tensor, nodes: list, sources: list, out_grad: Any = None, *
             g = out_grad if create_graph else _raw(out_grad)
             if not create_graph and isinstance(out_grad, Tensor):
                 g = out_grad._raw
-        token = rule_warnings_at_user()   # NumPy warnings in rules name the user's line
-        try:
-            grads = backward([out._node], [g], nodes, create_graph=create_graph,
-                             retain=retain or create_graph, wrap=wrap)
-        finally:
-            restore(token)
+        grads = backward([out._node], [g], nodes, create_graph=create_graph,
+                         retain=retain or create_graph, wrap=wrap)
     result = []
     for g, s in zip(grads, sources):
         if g is None:
@@ -372,12 +367,8 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple:
             if o._node is not None:
                 roots.append(o._node)
                 gs.append(asarray(c) if create_graph else _raw(c))
-        token = rule_warnings_at_user()
-        try:
-            grads = backward(roots, gs, nodes, create_graph=create_graph, retain=True,
-                             wrap=wrap) if roots else [None] * len(nodes)
-        finally:
-            restore(token)
+        grads = backward(roots, gs, nodes, create_graph=create_graph, retain=True, wrap=wrap) \
+            if roots else [None] * len(nodes)
         res = [wrap(np.zeros_like(s._raw)) if g is None else
                (g if g.__class__ in TENSOR_TYPES else wrap(g))
                for g, s in zip(grads, sources)]
